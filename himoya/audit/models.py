@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    """Every kind of event the audit log records."""
+
+    REPORT_SUBMITTED = "report.submitted", _("Report submitted")
+    REPORT_VIEWED = "report.viewed", _("Report viewed")
+    CASE_VIEWED = "case.viewed", _("Case viewed")
+    CASE_CLAIMED = "case.claimed", _("Case claimed")
+    CASE_RELEASED = "case.released", _("Case released")
+    CASE_ASSIGNED = "case.assigned", _("Case assigned")
+    CASE_CLOSED = "case.closed", _("Case closed")
+    CASE_REOPENED = "case.reopened", _("Case reopened")
+    CASE_STATUS_VIEWED = "case.status_viewed", _("Status seen by the reporter")
+    NOTE_ADDED = "note.added", _("Note added")
+    MESSAGE_RECEIVED = "message.received", _("Message from the reporter")
+    MESSAGE_SENT = "message.sent", _("Reply sent")
+    ATTACHMENT_VIEWED = "attachment.viewed", _("Attachment viewed")
+    STAFF_SIGNED_IN = "staff.signed_in", _("Staff signed in")
+    STAFF_ENROLLED = "staff.enrolled", _("Two-factor device enrolled")
+    STAFF_SETUP_ISSUED = "staff.setup_issued", _("Set-up link issued")
+    PARTNER_TOKEN_ISSUED = "partner.token_issued", _("Partner token issued")
+    PARTNER_TOKEN_REVOKED = "partner.token_revoked", _("Partner token revoked")
+
+
+class AuditEntry(models.Model):
+    """One read or change of case data, or one security event. Never holds report text."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who acted when it was not a staff member: "reporter", "partner:<name>", "system".
+    actor_label = models.CharField(max_length=80, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    @property
+    def who(self) -> str:
+        return self.actor.get_username() if self.actor else self.actor_label

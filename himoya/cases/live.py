@@ -1,0 +1,15 @@
+"""Live updates to staff consoles (WebSocket group ``queue``).
+
+Messages carry ids only, never report text; a console that receives one fetches what it
+needs through the normal, access-checked views.
+"""
+
+from __future__ import annotations
+
+from himoya.realtime import broadcast
+
+QUEUE_GROUP = "queue"
+
+
+def announce_case(case_id: int) -> None:
+    broadcast(QUEUE_GROUP, {"type": "case.changed", "case": case_id})

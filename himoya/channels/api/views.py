@@ -1,0 +1,137 @@
+"""The partner API: reports in, status out. OpenAPI at /api/docs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.utils import translation
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaError
+
+from himoya.cases.models import STATUS_FOR_REPORTER, Status
+from himoya.channels.api.auth import PartnerTokenAuth
+from himoya.channels.api.schemas import Error, ReportCreated, ReportIn, ReportStatus
+from himoya.reference.models import HarmCategory, Region
+from himoya.reports.actions import NewReport, submit_report
+from himoya.reports.lookup import TooManyAttempts, lookup_case
+from himoya.reports.models import Channel
+from himoya.reports.validation import clean_links, clean_text
+
+api = NinjaAPI(
+    title="Himoya partner API",
+    version="1",
+    description="Send reports of online harm to children, and follow their status. "
+    "Authenticate with `Authorization: Bearer <token>`; tokens are issued by the center.",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=PartnerTokenAuth(),
+)
+
+ERRORS = {400: Error, 401: Error, 413: Error, 422: Error}
+
+
+def _error(request, status: int, message: str, field: str | None = None):
+    return api.create_response(request, {"message": message, "field": field}, status=status)
+
+
+@api.exception_handler(SchemaError)
+def _schema_error(request, exc):
+    first = exc.errors[0] if exc.errors else {}
+    location = [str(part) for part in first.get("loc", []) if part not in ("body", "payload")]
+    return _error(request, 422, first.get("msg", "Invalid request."), ".".join(location) or None)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _error(request, 401, "A valid partner token is required.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return _error(request, 413, "The request body is too large.")
+
+
+def _field_error(request, field: str, exc: ValidationError):
+    return _error(request, 400, " ".join(exc.messages), field)
+
+
+@api.post("/v1/reports", response={201: ReportCreated, **ERRORS}, tags=["reports"], summary="Send a report")
+def create_report(request, payload: ReportIn):
+    languages = [code for code, _name in settings.LANGUAGES]
+    if payload.language not in languages:
+        return _error(request, 400, f"language must be one of {', '.join(languages)}", "language")
+    with translation.override(payload.language):
+        try:
+            narrative = clean_text(payload.narrative, max_chars=settings.NARRATIVE_MAX_CHARS)
+        except ValidationError as exc:
+            return _field_error(request, "narrative", exc)
+        try:
+            links = clean_links(payload.links)
+        except ValidationError as exc:
+            return _field_error(request, "links", exc)
+        try:
+            contact = clean_text(payload.contact, max_chars=200, required=False)
+        except ValidationError as exc:
+            return _field_error(request, "contact", exc)
+    harm = None
+    if payload.harm:
+        harm = HarmCategory.objects.filter(code=payload.harm, active=True).first()
+        if harm is None:
+            return _error(request, 400, "unknown harm code", "harm")
+    region = None
+    if payload.region:
+        region = Region.objects.filter(code=payload.region, active=True).first()
+        if region is None:
+            return _error(request, 400, "unknown region code", "region")
+    submission = submit_report(
+        NewReport(
+            channel=Channel.API,
+            language=payload.language,
+            narrative=narrative,
+            links=links,
+            harm=harm,
+            age_group=payload.age_group,
+            region=region,
+            contact=contact or None,
+            needs_help_now=payload.needs_help_now,
+            partner=request.auth,
+            partner_reference=clean_text(payload.partner_reference, max_chars=100, required=False),
+        )
+    )
+    return 201, {
+        "code": submission.code,
+        "status": submission.case.status,
+        "received_at": submission.report.received_at,
+    }
+
+
+@api.get(
+    "/v1/reports/{code}",
+    response={200: ReportStatus, 401: Error, 404: Error, 429: Error},
+    tags=["reports"],
+    summary="Status of a report you sent",
+)
+def report_status(request, code: str):
+    try:
+        case = lookup_case(code, f"partner:{request.auth.pk}", limit=settings.PARTNER_LOOKUPS_PER_HOUR)
+    except TooManyAttempts:
+        return _error(request, 429, "Too many look-ups; try again later.")
+    if case is None or not case.reports.filter(partner=request.auth).exists():
+        return _error(request, 404, "No report of yours has this code.")
+    report = case.reports.filter(partner=request.auth).order_by("id").first()
+    with translation.override(report.language):
+        words = str(STATUS_FOR_REPORTER[Status(case.status)])
+    return 200, {
+        "status": case.status,
+        "status_text": words,
+        "urgency": case.urgency,
+        "outcome": case.outcome,
+        "received_at": report.received_at,
+        "updated_at": case.updated_at,
+    }

@@ -1,0 +1,148 @@
+"""The public web channel: report form, case code, status and conversation."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from himoya.cases.models import STATUS_FOR_REPORTER, Case
+from himoya.channels.web.forms import CodeForm, MessageForm, ReportForm
+from himoya.conversations.actions import receive_message, reporter_viewed
+from himoya.reports.actions import NewReport, submit_report
+from himoya.reports.lookup import TooManyAttempts, lookup_case
+from himoya.reports.models import Channel
+
+logger = logging.getLogger(__name__)
+
+SESSION_CASE = "reporter_case"
+SESSION_NEW_CODE = "reporter_new_code"
+
+
+def home(request):
+    return render(request, "web/home.html")
+
+
+def _too_large(request):
+    return render(
+        request,
+        "web/error.html",
+        {
+            "title": _("Your files are too large"),
+            "message": _(
+                "Together they can be up to %(mb)s MB. Nothing was sent. "
+                "Please go back and choose fewer or smaller pictures."
+            )
+            % {"mb": settings.REQUEST_MAX_BYTES // (1024 * 1024)},
+        },
+        status=413,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def report(request):
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            return _too_large(request)
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            submission = submit_report(
+                NewReport(
+                    channel=Channel.WEB,
+                    language=get_language(),
+                    narrative=data["narrative"],
+                    links=data["links"],
+                    harm=data["harm"],
+                    age_group=data["age_group"],
+                    reporter_role=data["reporter_role"],
+                    region=data["region"],
+                    contact=data["contact"],
+                    needs_help_now=data["needs_help_now"],
+                    images=data["screenshots"],
+                )
+            )
+            logger.info("report received", extra={"case": submission.case.pk})
+            request.session.cycle_key()
+            request.session[SESSION_CASE] = submission.case.pk
+            request.session[SESSION_NEW_CODE] = submission.code
+            return redirect("web:report_done")
+        status = 400
+    else:
+        form = ReportForm()
+        status = 200
+    return render(request, "web/report.html", {"form": form}, status=status)
+
+
+def report_done(request):
+    code = request.session.pop(SESSION_NEW_CODE, None)
+    if code is None:
+        return redirect("web:conversation")
+    return render(request, "web/report_done.html", {"code": code})
+
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+@require_http_methods(["GET", "POST"])
+def status(request):
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = lookup_case(form.cleaned_data["code"], _client(request))
+        except TooManyAttempts:
+            return render(
+                request,
+                "web/error.html",
+                {
+                    "title": _("Too many tries"),
+                    "message": _("Please wait an hour and try again. If you need help now, start a new report."),
+                },
+                status=429,
+            )
+        if case is None:
+            form.add_error("code", _("We could not find a case with this code. Please check it and try again."))
+        else:
+            request.session.cycle_key()
+            request.session[SESSION_CASE] = case.pk
+            return redirect("web:conversation")
+    return render(request, "web/status.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def conversation(request):
+    case = Case.objects.filter(pk=request.session.get(SESSION_CASE)).first()
+    if case is None:
+        return redirect("web:status")
+    form = MessageForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            receive_message(case, form.cleaned_data["body"], Channel.WEB)
+            return redirect("web:conversation")
+    reporter_viewed(case)
+    return render(
+        request,
+        "web/conversation.html",
+        {
+            "case": case,
+            "status_words": STATUS_FOR_REPORTER[case.status],
+            "chat": case.messages.all(),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def leave(request):
+    request.session.flush()
+    return redirect("web:home")

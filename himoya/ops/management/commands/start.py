@@ -1,0 +1,82 @@
+"""Run the whole platform in one process: web server, task worker, live updates."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from himoya.ops.bootstrap import bootstrap
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate, load reference data, make sure an administrator exists, then serve the "
+        "platform (ASGI) and run the task worker in the same process."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-worker", action="store_true", help="Do not run the task worker here.")
+
+    def handle(self, *args, host, port, no_worker, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        result = bootstrap()
+        if not no_worker:
+            threading.Thread(target=_run_worker, name="task-worker", daemon=True).start()
+        url = f"http://{host}:{port}"
+        self.stdout.write(
+            f"\nHimoya is running at {url}/  (staff sign in: {url}/{settings.LANGUAGE_CODE}/staff/login/)"
+        )
+        if result.setup_token:
+            self.stdout.write(
+                "\nFirst run: open this one-time link to set the administrator's password and\n"
+                "enrol an authenticator app (it works once, for 48 hours):\n\n"
+                f"    {result.setup_url(url)}\n"
+            )
+        self.stdout.write("Press Ctrl+C to stop.\n")
+        serve(host, port)
+
+
+def _run_worker() -> None:
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["default"],
+        interval=0.2,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"embedded-{uuid.uuid4().hex[:8]}",
+        excluded_queue_names=[],
+    ).run()
+
+
+def serve(host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    from himoya.realtime import bind_server_loop
+
+    config = uvicorn.Config(
+        "config.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+
+    async def main():
+        bind_server_loop(asyncio.get_running_loop())
+        await server.serve()
+
+    asyncio.run(main())

@@ -1,0 +1,36 @@
+"""Sending to WebSocket groups from any thread.
+
+In the embedded default the channel layer lives in memory inside the server's event loop;
+work done in the task-worker thread must hand its messages to that loop instead of
+touching the layer's queues from another thread. ``bind_server_loop`` is called once the
+server's loop runs; with Redis (or with no bound loop) messages go straight to the layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
+
+
+def broadcast(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    if isinstance(layer, InMemoryChannelLayer) and _server_loop is not None and _server_loop.is_running():
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not _server_loop:
+            asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop)
+            return
+    async_to_sync(layer.group_send)(group, message)

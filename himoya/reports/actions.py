@@ -1,0 +1,110 @@
+"""Writes of intake: every channel files reports through ``submit_report``."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from himoya.audit.log import log
+from himoya.audit.models import Action
+from himoya.cases.models import Case, deadline_for
+from himoya.lib import codes
+from himoya.reference.models import HarmCategory, Region, Urgency
+from himoya.reports.models import AgeGroup, Attachment, Report
+from himoya.reports.validation import CheckedImage
+
+
+@dataclass
+class NewReport:
+    """A report that has passed validation (see ``himoya.reports.validation``)."""
+
+    channel: str
+    language: str
+    narrative: str
+    links: list[str] = field(default_factory=list)
+    harm: HarmCategory | None = None
+    age_group: str = AgeGroup.UNKNOWN
+    reporter_role: str = ""
+    region: Region | None = None
+    contact: str | None = None
+    needs_help_now: bool = False
+    images: list[CheckedImage] = field(default_factory=list)
+    partner: object | None = None
+    partner_reference: str = ""
+    entered_by: object | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    report: Report
+    case: Case
+    code: str  # the reporter's case code: show it once, it is not stored
+
+
+def initial_urgency(new: NewReport) -> str:
+    """Urgency before triage: the harm's default, raised to P1 when help is needed now."""
+    if new.needs_help_now:
+        return Urgency.P1
+    if new.harm is not None:
+        return new.harm.default_urgency
+    return Urgency.P3
+
+
+def submit_report(new: NewReport) -> Submission:
+    """Open a case for a new report and store it, its attachments and the audit row at once."""
+    from himoya.cases.tasks import announce_case
+
+    code = codes.new_code()
+    urgency = initial_urgency(new)
+    with transaction.atomic():
+        harm = new.harm or HarmCategory.objects.get(code="other")
+        case = Case(
+            code_digest=codes.digest(code),
+            urgency=urgency,
+            harm=harm,
+            language=new.language,
+        )
+        case.deadline = deadline_for(urgency, case.opened_at)
+        case.save()
+        report = Report.objects.create(
+            case=case,
+            channel=new.channel,
+            language=new.language,
+            narrative=new.narrative,
+            links=new.links,
+            harm=new.harm,
+            age_group=new.age_group,
+            reporter_role=new.reporter_role,
+            region=new.region,
+            contact=new.contact or None,
+            needs_help_now=new.needs_help_now,
+            partner=new.partner,
+            partner_reference=new.partner_reference,
+            entered_by=new.entered_by,
+        )
+        Attachment.objects.bulk_create(
+            Attachment(
+                report=report,
+                content_type=image.content_type,
+                size=len(image.data),
+                width=image.width,
+                height=image.height,
+                sha256=hashlib.sha256(image.data).hexdigest(),
+                data=image.data,
+            )
+            for image in new.images
+        )
+        label = f"partner:{new.partner}" if new.partner else "reporter"
+        log(
+            Action.REPORT_SUBMITTED,
+            actor=new.entered_by,
+            label="" if new.entered_by else label,
+            case=case,
+            report=report.pk,
+            channel=new.channel,
+            attachments=len(new.images),
+        )
+        transaction.on_commit(lambda: announce_case.enqueue(case.pk))
+    return Submission(report=report, case=case, code=code)

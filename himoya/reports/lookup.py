@@ -1,0 +1,42 @@
+"""Opening a case with the reporter's code, rate-limited per client."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+from himoya.cases.models import Case
+from himoya.lib import codes
+
+_WINDOW_SECONDS = 3600
+
+
+class TooManyAttempts(Exception):
+    """The client has used up its code look-ups for now."""
+
+
+def _bucket(client: str) -> str:
+    return "code-lookups:" + hashlib.sha256(client.encode()).hexdigest()[:32]
+
+
+def lookup_case(text: str, client: str, limit: int | None = None) -> Case | None:
+    """The case a typed code opens, or None; every attempt counts against ``client``.
+
+    ``client`` identifies the caller (an address, a partner): only its hash reaches the cache.
+    ``limit`` look-ups an hour are allowed (default ``CODE_LOOKUPS_PER_HOUR``).
+    """
+    key = _bucket(client)
+    cache.add(key, 0, _WINDOW_SECONDS)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, _WINDOW_SECONDS)
+        attempts = 1
+    if attempts > (limit or settings.CODE_LOOKUPS_PER_HOUR):
+        raise TooManyAttempts
+    code = codes.normalise(text)
+    if code is None:
+        return None
+    return Case.objects.filter(code_digest=codes.digest(code)).first()
