@@ -1,0 +1,74 @@
+"""The staff queue hears about new and changed cases over a WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+
+from config.asgi import application
+from tests.conftest import verified_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _cookie_for(user, verified=True) -> str:
+    if verified:
+        client = verified_client(user)
+        key = client.session.session_key
+    else:
+        session = SessionStore()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.save()
+        key = session.session_key
+    return f"{settings.SESSION_COOKIE_NAME}={key}"
+
+
+async def _connect(cookie: str) -> WebsocketCommunicator:
+    return WebsocketCommunicator(
+        application, "/ws/queue/", headers=[(b"cookie", cookie.encode()), (b"origin", b"http://127.0.0.1")]
+    )
+
+
+def test_it_pushes_a_new_case_to_a_verified_operator(operator, file_report):
+    cookie = _cookie_for(operator)
+
+    async def scenario():
+        communicator = await _connect(cookie)
+        connected, _ = await communicator.connect()
+        assert connected
+        submission = await sync_to_async(file_report)()
+        event = await communicator.receive_json_from(timeout=5)
+        assert event == {"case": submission.case.pk}
+        await communicator.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_it_refuses_a_session_without_the_second_factor(operator):
+    cookie = _cookie_for(operator, verified=False)
+
+    async def scenario():
+        communicator = await _connect(cookie)
+        connected, code = await communicator.connect()
+        assert not connected
+        assert code == 4403
+
+    asyncio.run(scenario())
+
+
+def test_it_refuses_staff_without_a_role(outsider):
+    cookie = _cookie_for(outsider)
+
+    async def scenario():
+        communicator = await _connect(cookie)
+        connected, _ = await communicator.connect()
+        assert not connected
+
+    asyncio.run(scenario())
