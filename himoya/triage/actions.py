@@ -1,0 +1,169 @@
+"""Storing triage results on cases, and operators' corrections."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from himoya.audit.log import log
+from himoya.audit.models import Action
+from himoya.cases.access import can_work
+from himoya.cases.models import URGENCY_ORDER, Case, deadline_for
+from himoya.reference.models import HarmCategory, Urgency
+from himoya.triage.engine import TriageInput, TriageResult
+from himoya.triage.models import Correction, Signal
+from himoya.triage.service import get_engine
+
+HELP_NOW_REASON = {
+    "signal": "reporter",
+    "harm": None,
+    "detail": "The reporter asked for help now.",
+    "weight": 1.0,
+}
+
+
+def _more_urgent(a: str, b: str) -> str:
+    return a if URGENCY_ORDER.index(a) <= URGENCY_ORDER.index(b) else b
+
+
+def triage_report(report) -> Signal:
+    """Triage a report and let its case's urgency, deadline and harm follow."""
+    result = get_engine().triage(
+        TriageInput(
+            text=report.narrative,
+            harm=report.harm.code if report.harm else None,
+            age_group=report.age_group,
+            links=tuple(report.links),
+        )
+    )
+    reasons = [reason.to_dict() for reason in result.reasons]
+    urgency = result.urgency
+    if report.needs_help_now:
+        urgency = Urgency.P1
+        reasons.insert(0, HELP_NOW_REASON)
+    return _store(report.case, result, urgency, reasons, report=report, since=report.received_at)
+
+
+def triage_message(message) -> Signal:
+    """Triage an incoming chat message; it can raise the case's urgency, never lower it."""
+    result = get_engine().triage(TriageInput(text=message.body))
+    reasons = [reason.to_dict() for reason in result.reasons]
+    return _store(message.case, result, result.urgency, reasons, message=message, since=message.created_at)
+
+
+def _store(case: Case, result: TriageResult, urgency: str, reasons: list, *, since, report=None, message=None):
+    with transaction.atomic():
+        signal = Signal.objects.create(
+            case=case,
+            report=report,
+            message=message,
+            language=result.language,
+            language_confidence=result.language_confidence,
+            harms=result.harms,
+            flagged=result.flagged,
+            urgency=urgency,
+            reasons_json=json.dumps(reasons, ensure_ascii=False),
+        )
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not case.triage_overridden:
+            fields = ["updated_at"]
+            first = report is not None and not case.signals.exclude(pk=signal.pk).exists()
+            new_urgency = urgency if first else _more_urgent(urgency, case.urgency)
+            if new_urgency != case.urgency or first:
+                case.urgency = new_urgency
+                start = case.opened_at if first else since
+                case.deadline = deadline_for(new_urgency, start) if first else min(
+                    case.deadline, deadline_for(new_urgency, start)
+                )
+                fields += ["urgency", "deadline"]
+            top = signal.top_harm
+            if top and case.harm.code == "other" and (report is None or report.harm is None):
+                case.harm = HarmCategory.objects.get(code=top)
+                fields.append("harm")
+            case.save(update_fields=fields)
+    return signal
+
+
+def correct_triage(case: Case, operator, *, harm: HarmCategory, urgency: str) -> Correction | None:
+    """An operator sets harm and urgency; kept as a labelled example for retraining.
+
+    Returns None when nothing changed. From then on triage no longer moves the case.
+    """
+    if not can_work(operator, case):
+        raise PermissionDenied
+    if urgency not in Urgency.values:
+        raise ValueError(f"unknown urgency {urgency!r}")
+    if harm.pk == case.harm_id and urgency == case.urgency:
+        return None
+    first_report = case.reports.order_by("id").first()
+    latest = case.signals.filter(report__isnull=False).order_by("-id").first()
+    with transaction.atomic():
+        correction = Correction.objects.create(
+            case=case,
+            operator=operator,
+            text=first_report.narrative if first_report else "",
+            language=first_report.language if first_report else case.language,
+            predicted_harm=(latest.top_harm or "") if latest else "",
+            harm_before=case.harm.code,
+            harm_after=harm.code,
+            urgency_before=case.urgency,
+            urgency_after=urgency,
+        )
+        if urgency != case.urgency:
+            case.deadline = deadline_for(urgency, case.opened_at)
+        case.harm = harm
+        case.urgency = urgency
+        case.triage_overridden = True
+        case.save(update_fields=["harm", "urgency", "deadline", "triage_overridden", "updated_at"])
+        log(
+            Action.TRIAGE_CORRECTED,
+            actor=operator,
+            case=case,
+            harm=[correction.harm_before, correction.harm_after],
+            urgency=[correction.urgency_before, correction.urgency_after],
+        )
+    return correction
+
+
+def export_corrections(stream) -> int:
+    """Write corrections as JSON lines {"text", "harm", "language"} for ``train --include-corrections``."""
+    count = 0
+    for correction in Correction.objects.order_by("id").iterator():
+        if correction.text:
+            stream.write(
+                json.dumps(
+                    {"text": correction.text, "harm": correction.harm_after, "language": correction.language},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+            count += 1
+    return count
+
+
+def agreement_by_harm(since=None) -> list[dict]:
+    """Per harm: cases triage labelled, and how often operators kept its label.
+
+    A case counts for the harm triage flagged first on its first report; it "agrees" when
+    no correction changed the harm away from that.
+    """
+    since = since or timezone.now() - timedelta(days=90)
+    rows: dict[str, dict] = {}
+    signals = Signal.objects.filter(report__isnull=False, created_at__gte=since).select_related("case__harm")
+    first_per_case: dict[int, Signal] = {}
+    for signal in signals.order_by("id"):
+        first_per_case.setdefault(signal.case_id, signal)
+    for signal in first_per_case.values():
+        predicted = signal.top_harm
+        if not predicted:
+            continue
+        row = rows.setdefault(predicted, {"harm": predicted, "cases": 0, "agreed": 0})
+        row["cases"] += 1
+        row["agreed"] += signal.case.harm.code == predicted
+    for row in rows.values():
+        row["rate"] = row["agreed"] / row["cases"]
+    return sorted(rows.values(), key=lambda r: r["harm"])
