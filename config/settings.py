@@ -6,6 +6,7 @@ local-memory cache and the database task queue, with secrets kept in files under
 ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,12 @@ CSRF_TRUSTED_ORIGINS = envlist("HIMOYA_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = envstr("HIMOYA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CENTER_NAME = envstr("HIMOYA_CENTER_NAME", "Safe Internet Center")
 QUICK_EXIT_URL = envstr("HIMOYA_QUICK_EXIT_URL", "https://www.google.com/search?q=weather")
+# How to reach the center, printed in advice articles and on leaflets (left out when empty).
+CENTER_PHONE = envstr("HIMOYA_CENTER_PHONE")
+CENTER_EMAIL = envstr("HIMOYA_CENTER_EMAIL")
+CENTER_BOT_URL = envstr("HIMOYA_CENTER_BOT_URL")  # e.g. https://t.me/YourCenterBot
+if CENTER_BOT_URL and not CENTER_BOT_URL.startswith("https://"):
+    raise ImproperlyConfigured("HIMOYA_CENTER_BOT_URL must be an https:// address")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +74,11 @@ INSTALLED_APPS = [
     "himoya.conversations",
     "himoya.channels.web",
     "himoya.channels.api",
+    "himoya.triage",
+    "himoya.channels.telegram",
+    "ninja",  # serves the API docs' scripts from here, which the CSP allows (not from a CDN)
+    "himoya.knowledge",
+    "himoya.awareness",
     "himoya.ops",
 ]
 
@@ -83,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "himoya.channels.api.middleware.json_errors",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,7 +124,7 @@ TEMPLATES = [
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
     try:
-        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("HIMOYA_DB_CONN_MAX_AGE", 60))
+        _db = dj_database_url.parse(DATABASE_URL)
     except (ValueError, dj_database_url.UnknownSchemeError) as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be used: {exc}") from None
     if _db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
@@ -130,6 +143,17 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI Django runs each request in a thread of its own, so a connection kept
+    # open after its request (CONN_MAX_AGE) is never used again and lingers until garbage
+    # collection, until PostgreSQL refuses new clients. A pool per process takes each
+    # connection back at the end of its request instead.
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": envint("HIMOYA_DB_POOL_SIZE", 10, minimum=1),
+        "timeout": 10,
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -142,7 +166,20 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": envstr("HIMOYA_REDIS_PREFIX", "himoya")},
+            "CONFIG": {
+                # redis-py gives up reading after 5 s by default, exactly as long as the layer's
+                # blocking receive waits: an idle socket's receive then fails now and then and
+                # drops its WebSocket. Read longer; and let a pool serve a hall of pupils
+                # connecting or leaving at once (redis-py's default pool stops at 100).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "max_connections": envint("HIMOYA_REDIS_MAX_CONNECTIONS", 1000, minimum=10),
+                    }
+                ],
+                "prefix": envstr("HIMOYA_REDIS_PREFIX", "himoya"),
+            },
         }
     }
     CACHES = {
@@ -200,7 +237,8 @@ SECURE_COOKIES = envbool("HIMOYA_SECURE_COOKIES", SITE_URL.startswith("https://"
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Not "no-referrer": with it Chromium sends "Origin: null" on form posts and CSRF refuses them.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if envbool("HIMOYA_BEHIND_TLS_PROXY", False):
@@ -248,6 +286,42 @@ URGENCY_DEADLINE_MINUTES = {
     "P3": envint("HIMOYA_DEADLINE_P3_MINUTES", 24 * 60, minimum=1),
     "P4": envint("HIMOYA_DEADLINE_P4_MINUTES", 72 * 60, minimum=1),
 }
+
+# --- Awareness sessions (himoya.awareness, docs/awareness.md) ------------------------------
+
+# Days after a session ends before its participants, answers and questions are deleted.
+AWARENESS_RETENTION_DAYS = envint("HIMOYA_AWARENESS_RETENTION_DAYS", 30, minimum=1)
+# Live charts get at most one update per activity this often (votes are coalesced).
+AWARENESS_LIVE_INTERVAL_MS = envint("HIMOYA_AWARENESS_LIVE_INTERVAL_MS", 100, minimum=0)
+AWARENESS_MAX_PARTICIPANTS = envint("HIMOYA_AWARENESS_MAX_PARTICIPANTS", 3000, minimum=1)
+
+# --- Telegram bot (docs/telegram.md) -------------------------------------------------------
+# With a token and no webhook URL, `manage.py start` also runs the bot by long polling.
+
+TELEGRAM_BOT_TOKEN = envsecret("TELEGRAM_BOT_TOKEN") or ""
+if TELEGRAM_BOT_TOKEN and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", TELEGRAM_BOT_TOKEN):
+    raise ImproperlyConfigured("TELEGRAM_BOT_TOKEN does not look like a token from @BotFather (123456:ABC...)")
+TELEGRAM_API_URL = envstr("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+if not TELEGRAM_API_URL.startswith(("https://", "http://127.", "http://localhost", "http://[::1]")):
+    raise ImproperlyConfigured("TELEGRAM_API_URL must be https:// (or a Bot API server on this machine)")
+TELEGRAM_WEBHOOK_URL = envstr("TELEGRAM_WEBHOOK_URL")
+TELEGRAM_WEBHOOK_SECRET = envsecret("TELEGRAM_WEBHOOK_SECRET") or ""
+if TELEGRAM_WEBHOOK_URL and not TELEGRAM_WEBHOOK_URL.startswith("https://"):
+    raise ImproperlyConfigured("TELEGRAM_WEBHOOK_URL must be an https:// address")
+if TELEGRAM_WEBHOOK_URL and not TELEGRAM_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (Telegram's secret_token)")
+if TELEGRAM_WEBHOOK_SECRET and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", TELEGRAM_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+# Key of the hash that names a chat; derived from DJANGO_SECRET_KEY when not set.
+TELEGRAM_ID_KEY = envsecret("TELEGRAM_ID_KEY") or ""
+TELEGRAM_POLL_TIMEOUT = envint("TELEGRAM_POLL_TIMEOUT", 30, minimum=0)
+TELEGRAM_SEND_MAX_ATTEMPTS = envint("TELEGRAM_SEND_MAX_ATTEMPTS", 8, minimum=1)
+# Threads the long-polling process handles chats on (a webhook leaves this to the task workers).
+TELEGRAM_WORKERS = envint("TELEGRAM_WORKERS", 8, minimum=1)
+# Per chat: updates handled at once per window; more wait for the next window; past DROP, dropped.
+TELEGRAM_FLOOD_MESSAGES = envint("TELEGRAM_FLOOD_MESSAGES", 20, minimum=1)
+TELEGRAM_FLOOD_SECONDS = envint("TELEGRAM_FLOOD_SECONDS", 60, minimum=1)
+TELEGRAM_FLOOD_DROP = envint("TELEGRAM_FLOOD_DROP", 5 * TELEGRAM_FLOOD_MESSAGES, minimum=TELEGRAM_FLOOD_MESSAGES)
 
 # --- Languages -------------------------------------------------------------------------------
 
@@ -311,9 +385,19 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "uvicorn.access": {"level": "WARNING"},
+        # uvicorn logs every WebSocket handshake and connection at INFO with the client's
+        # address ("203.0.113.7:51234 - WebSocket /ws/… [accepted]"): pupils' addresses
+        # must not reach the logs. Its warnings and errors carry none.
+        "uvicorn.error": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
+        # WeasyPrint reports every layout step at INFO; leaflets need only its warnings.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # httpx logs every request's URL at INFO, and the Bot API's URLs hold the bot's token.
+        "httpx": {"level": "WARNING"},
+        "telegram": {"level": "WARNING"},
     },
 }
 CSRF_FAILURE_VIEW = "himoya.ops.views.csrf_failure"

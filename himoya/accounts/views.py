@@ -97,7 +97,7 @@ def setup(request, token: str):
         {
             "form": form,
             "staff": link.user,
-            "qr_svg": qr.svg_inline(scale=5, dark="#000", light="#fff"),
+            "qr_svg": qr.svg_inline(scale=5, dark="#000", light="#fff", omitsize=True),
             "secret": device.config_url.split("secret=")[1].split("&")[0],
         },
         status=400 if form.errors else 200,
