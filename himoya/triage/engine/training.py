@@ -1,0 +1,482 @@
+"""Training the harm classifiers: ``python -m himoya.triage train``.
+
+One linear model per public set (see :mod:`.datasets`), all on the same hashed
+character + word n-gram features (:mod:`.features`), plus, when operator corrections
+are given, one model over taxonomy codes learnt from them.
+
+Per set:
+
+1. hold out a stratified 20% (the Russian set's own test split is never touched);
+2. fit on the other 80%, score the hold-out, and choose thresholds there, each the
+   one with the best macro-F1: for each engine source (:data:`.models.SOURCES`) on its
+   harm-vs-rest question (the engine recalibrates it to 0.5), and for the set's own
+   decision (card and benchmark); for three-class Davidson, class offsets that
+   maximise macro-F1;
+3. refit on 100% and prune the weights to the largest :data:`KEEP_WEIGHTS` per class, so
+   the files stay small.
+
+The model card reports the hold-out scores (and the Russian test split). The benchmark
+(``benchmarks/triage.py``) re-runs this procedure inside 5-fold cross-validation, so its
+figures never see a row the model learnt from.
+
+Deterministic: fixed seed, single-threaded liblinear/lbfgs, sorted inputs; the same data
+gives byte-identical weights.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.multiclass import OneVsRestClassifier
+
+from . import features
+from .datasets import SETS, LabelledSet, load_corrections, load_set
+from .models import META_FILE, MODEL_FILE, SOURCES, save_bundle
+from .taxonomy import HARM_CODES
+
+Estimator = LogisticRegression | OneVsRestClassifier
+
+DEFAULT_SEED = 20240611
+KEEP_WEIGHTS = 40_000
+HOLDOUT = 0.2
+
+# Regularisation per set, chosen once by 5-fold cross-validation on the training data
+# (C barely matters between 3 and 30 on these sets; smaller sets want more).
+C_BY_SET = {
+    "en_hate": 10.0,
+    "en_cyberbullying": 10.0,
+    "en_spam": 30.0,
+    "en_suicide": 10.0,
+    "ru_toxic": 20.0,
+    "tr_offensive": 10.0,
+}
+
+
+@dataclass(slots=True)
+class FittedSet:
+    """A model for one set, with its decision rule and hold-out scores."""
+
+    name: str
+    estimator: Estimator
+    classes: tuple[str, ...]
+    thresholds: dict[str, float]
+    offsets: list[float] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def _log(message: str, log: Callable[[str], None] | None) -> None:
+    if log is not None:
+        log(message)
+
+
+def _binary(c: float, seed: int) -> LogisticRegression:
+    # liblinear: fast and exactly reproducible on sparse binary problems.
+    return LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=2000, random_state=seed)
+
+
+def fit_estimator(x: sp.csr_matrix, y: Sequence[str], classes: Sequence[str], c: float, seed: int) -> Estimator:
+    """Fit class-balanced logistic regression; ``classes`` fixes the column order.
+
+    Two classes: one ``LogisticRegression`` whose label 1 is ``classes[0]`` (the
+    harmful class). More: one-vs-rest binary regressions (several times faster than a
+    multinomial fit on 800k sparse features, and as good here), whose probabilities
+    are the normalised per-class sigmoids.
+    """
+    y_arr = np.asarray(y)
+    if len(classes) == 2:
+        est = _binary(c, seed)
+        est.fit(x, (y_arr == classes[0]).astype(np.int8))
+        return est
+    ovr = OneVsRestClassifier(_binary(c, seed))
+    ovr.fit(x, y_arr)
+    order = [list(ovr.classes_).index(k) for k in classes]
+    ovr.estimators_ = [ovr.estimators_[i] for i in order]
+    ovr.label_binarizer_.classes_ = np.asarray(classes)
+    ovr.classes_ = np.asarray(classes)  # type: ignore[misc]
+    return ovr
+
+
+def class_probabilities(est: Estimator, x: sp.csr_matrix) -> np.ndarray:
+    """(n, len(classes)) probabilities in the set's class order - the same numbers the
+    engine computes from the stacked weights (:class:`.models.ModelBundle`)."""
+    if isinstance(est, OneVsRestClassifier):
+        sig = np.column_stack([e.predict_proba(x)[:, 1] for e in est.estimators_])
+        return sig / np.clip(sig.sum(axis=1, keepdims=True), 1e-12, None)
+    p1 = est.predict_proba(x)[:, 1]
+    return np.column_stack([p1, 1.0 - p1])
+
+
+def prune(est: Estimator, keep: int | None = None) -> Estimator:
+    """Zero all but the ``keep`` largest-magnitude weights of each class; store sparse
+    float32 (what the engine stacks)."""
+    keep = KEEP_WEIGHTS if keep is None else keep
+    for sub in est.estimators_ if isinstance(est, OneVsRestClassifier) else [est]:
+        coef = np.asarray(sub.coef_.toarray() if sp.issparse(sub.coef_) else sub.coef_, dtype=np.float32)
+        for row in coef:
+            if np.count_nonzero(row) > keep:
+                cut = np.partition(np.abs(row), -keep)[-keep]
+                row[np.abs(row) < cut] = 0.0
+        sub.coef_ = sp.csr_matrix(coef)
+        sub.intercept_ = np.asarray(sub.intercept_, dtype=np.float64)
+    return est
+
+
+def best_threshold(truth: np.ndarray, scores: np.ndarray) -> float:
+    """The score threshold with the best macro-F1 of ``truth`` vs not (ties: lower).
+
+    Macro-F1 rather than the positive class's F1: it does not collapse to "flag
+    everything" when the harmful class is the majority of a set (83% "bullying" in one)
+    and does not trade away all precision for recall on a rare class (6% hate).
+    """
+    truth = np.asarray(truth, dtype=bool)
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    f1s = [f1_score(truth, scores >= t, average="macro", zero_division=0) for t in grid]
+    return float(grid[int(np.argmax(f1s))])
+
+
+def best_offsets(truth: Sequence[str], proba: np.ndarray, classes: Sequence[str]) -> list[float]:
+    """Log-offsets per class that maximise macro-F1 of the argmax (coordinate search)."""
+    truth_arr = np.asarray(truth)
+    cls = np.asarray(classes)
+    logp = np.log(np.clip(proba, 1e-9, 1.0))
+    offsets = np.zeros(len(classes))
+
+    def score(off: np.ndarray) -> float:
+        return float(f1_score(truth_arr, cls[(logp + off).argmax(1)], average="macro"))
+
+    best = score(offsets)
+    for _ in range(2):
+        for j in range(len(classes)):
+            for delta in np.arange(-2.0, 2.01, 0.1):
+                trial = offsets.copy()
+                trial[j] = round(float(delta), 2)
+                s = score(trial)
+                if s > best + 1e-9:
+                    best, offsets = s, trial
+    return [float(o) for o in offsets]
+
+
+def decide(
+    proba: np.ndarray, classes: Sequence[str], thresholds: dict[str, float], offsets: Sequence[float]
+) -> np.ndarray:
+    """Predicted labels under a set's decision rule."""
+    cls = np.asarray(classes)
+    if len(classes) == 2:
+        return np.where(proba[:, 0] >= thresholds[classes[0]], cls[0], cls[1])
+    logp = np.log(np.clip(proba, 1e-9, 1.0)) + np.asarray(offsets or [0.0] * len(classes))
+    return cls[logp.argmax(1)]
+
+
+def set_scores(
+    truth: Sequence[str],
+    proba: np.ndarray,
+    classes: Sequence[str],
+    thresholds: dict[str, float],
+    offsets: Sequence[float],
+) -> dict[str, float]:
+    """Macro-F1 under the decision rule and ROC AUC (macro one-vs-rest if > 2 classes)."""
+    truth_arr = np.asarray(truth)
+    pred = decide(proba, classes, thresholds, offsets)
+    macro = float(f1_score(truth_arr, pred, average="macro", labels=list(classes)))
+    if len(classes) == 2:
+        auc = float(roc_auc_score(truth_arr == classes[0], proba[:, 0]))
+    else:
+        # Macro one-vs-rest, computed per class: scikit-learn wants sorted labels.
+        auc = float(np.mean([roc_auc_score(truth_arr == c, proba[:, j]) for j, c in enumerate(classes)]))
+    return {"macro_f1": round(macro, 4), "auc": round(auc, 4), "n": len(truth_arr)}
+
+
+def harm_thresholds(name: str, truth: Sequence[str], proba: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
+    """Macro-F1-optimal thresholds for every engine source built on this set (see
+    :data:`.models.SOURCES`): the score each source must reach to mean "yes"."""
+    truth_arr = np.asarray(truth)
+    out: dict[str, float] = {}
+    for source in SOURCES:
+        if source.model != name:
+            continue
+        idx = [list(classes).index(c) for c in source.classes]
+        score = proba[:, idx].sum(axis=1)
+        out[source.key] = best_threshold(np.isin(truth_arr, source.classes), score)
+    if len(classes) == 2:
+        # The set's own decision rule, for its macro-F1 in the card and benchmark.
+        out[classes[0]] = best_threshold(truth_arr == classes[0], proba[:, 0])
+    return out
+
+
+def fit_set(
+    data: LabelledSet,
+    counts: sp.csr_matrix,
+    idf: np.ndarray,
+    seed: int,
+    *,
+    rows: np.ndarray | None = None,
+    refit: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> FittedSet:
+    """The per-set procedure of the module docstring, on ``rows`` of ``counts`` (all
+    rows by default). ``counts`` are :func:`features.raw_counts` of ``data.texts``.
+
+    ``refit=False`` skips step 3 and returns the model fitted on 80% (the benchmark
+    uses it to halve its cost; its figures are then slightly pessimistic)."""
+    rows = np.arange(len(data.texts)) if rows is None else np.asarray(rows)
+    y = np.asarray(data.labels)[rows]
+    x = features.weigh(counts[rows], idf)
+    c = C_BY_SET.get(data.name, 10.0)
+    fit_rows, hold_rows = train_test_split(np.arange(len(rows)), test_size=HOLDOUT, random_state=seed, stratify=y)
+    t0 = time.perf_counter()
+    est = fit_estimator(x[fit_rows], y[fit_rows], data.classes, c, seed)
+    proba = class_probabilities(prune(est), x[hold_rows])
+    thresholds = harm_thresholds(data.name, y[hold_rows], proba, data.classes)
+    offsets = best_offsets(y[hold_rows], proba, data.classes) if len(data.classes) > 2 else []
+    scores = set_scores(y[hold_rows], proba, data.classes, thresholds, offsets)
+    final = prune(fit_estimator(x, y, data.classes, c, seed)) if refit else est
+    _log(
+        f"  {data.name}: {len(rows)} rows, hold-out macro-F1 {scores['macro_f1']}, AUC {scores['auc']} "
+        f"({time.perf_counter() - t0:.1f}s)",
+        log,
+    )
+    return FittedSet(data.name, final, data.classes, thresholds, offsets, {"holdout": scores})
+
+
+def fit_corrections(
+    pairs: Sequence[tuple[str, str]], negatives: Sequence[str], idf: np.ndarray, seed: int
+) -> tuple[dict[str, LogisticRegression], dict[str, int]]:
+    """One-vs-rest models over the taxonomy codes operators used.
+
+    A code needs at least :data:`MIN_CORRECTIONS` examples. Negatives are the other
+    corrections plus ``negatives`` (harmless rows of the public sets), so one code
+    alone can still be learnt.
+    """
+    texts = [t for t, _ in pairs] + list(negatives)
+    harms = [h for _, h in pairs] + ["none"] * len(negatives)
+    x = features.weigh(features.raw_counts(texts), idf)
+    harm_arr = np.asarray(harms)
+    counts = {h: int((harm_arr == h).sum()) for h in HARM_CODES if (harm_arr == h).any()}
+    models: dict[str, LogisticRegression] = {}
+    for code, n in counts.items():
+        if n < MIN_CORRECTIONS:
+            continue
+        models[code] = prune(fit_estimator(x, np.where(harm_arr == code, code, "rest"), (code, "rest"), 10.0, seed))
+    return models, counts
+
+
+MIN_CORRECTIONS = 5
+NEGATIVES_PER_SET = 500
+
+
+def _harmless_rows(sets: dict[str, LabelledSet], seed: int) -> list[str]:
+    rng = np.random.RandomState(seed)
+    negative_labels = {"neither", "not_cyberbullying", "ham", "not", "clean"}
+    out: list[str] = []
+    for name in sorted(sets):
+        data = sets[name]
+        idx = [i for i, label in enumerate(data.labels) if label in negative_labels]
+        take = rng.choice(idx, size=min(NEGATIVES_PER_SET, len(idx)), replace=False) if idx else []
+        out.extend(data.texts[i] for i in sorted(take))
+    return out
+
+
+def _digest(texts: Sequence[str], labels: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for t, y in zip(texts, labels, strict=True):
+        h.update(t.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+        h.update(y.encode())
+        h.update(b"\x01")
+    return h.hexdigest()[:16]
+
+
+def train(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    corrections: Path | None = None,
+    seed: int = DEFAULT_SEED,
+    log: Callable[[str], None] | None = print,
+) -> dict[str, object]:
+    """Train every model found under ``data_dir`` and write them to ``out_dir``.
+
+    Sets whose folder is missing are skipped (and named in the card); at least one must
+    be present. Returns the metadata written to ``meta.json``.
+    """
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    out_dir = Path(out_dir)
+    sets: dict[str, LabelledSet] = {}
+    missing: list[str] = []
+    for name in SETS:
+        try:
+            sets[name] = load_set(name, data_dir)
+        except FileNotFoundError:
+            missing.append(name)
+    if not sets:
+        raise FileNotFoundError(f"no known data set under {data_dir}")
+    _log(f"read {len(sets)} sets ({', '.join(sets)}); missing: {', '.join(missing) or 'none'}", log)
+
+    counts = {name: features.raw_counts(data.texts) for name, data in sets.items()}
+    df = sum((features.document_frequency(m) for m in counts.values()), np.zeros(features.N_FEATURES, np.int64))
+    n_docs = sum(m.shape[0] for m in counts.values())
+    idf_codes = features.quantize_idf(features.idf_from_df(df, n_docs))
+    idf = features.dequantize_idf(idf_codes)
+    _log(f"features: {n_docs} texts, {int((df > 0).sum())} distinct hashed n-grams", log)
+
+    fitted: dict[str, FittedSet] = {}
+    for name, data in sets.items():
+        fs = fit_set(data, counts[name], idf, seed, log=log)
+        if data.test_texts:
+            x_test = features.weigh(features.raw_counts(data.test_texts), idf)
+            proba = class_probabilities(fs.estimator, x_test)
+            fs.scores["test"] = set_scores(data.test_labels, proba, data.classes, fs.thresholds, fs.offsets)
+            _log(
+                f"  {name}: own test split macro-F1 {fs.scores['test']['macro_f1']}, AUC {fs.scores['test']['auc']}",
+                log,
+            )
+        fitted[name] = fs
+
+    correction_models: dict[str, LogisticRegression] = {}
+    correction_counts: dict[str, int] = {}
+    n_corrections = 0
+    if corrections is not None:
+        pairs = load_corrections(Path(corrections))
+        n_corrections = len(pairs)
+        correction_models, correction_counts = fit_corrections(pairs, _harmless_rows(sets, seed), idf, seed)
+        _log(
+            f"corrections: {n_corrections} usable lines, models for {', '.join(correction_models) or 'no code'} "
+            f"(need {MIN_CORRECTIONS} examples per code)",
+            log,
+        )
+
+    calibration: dict[str, float] = {}
+    for source in SOURCES:
+        if source.model in fitted:
+            calibration[source.key] = fitted[source.model].thresholds[source.key]
+
+    models: dict[str, Estimator] = {name: fs.estimator for name, fs in fitted.items()}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_bundle(
+        out_dir / MODEL_FILE,
+        models=models,
+        classes={n: list(fs.classes) for n, fs in fitted.items()},
+        idf_codes=idf_codes,
+        corrections=correction_models,
+    )
+
+    elapsed = time.perf_counter() - started
+    meta: dict[str, object] = {
+        "format": 1,
+        "features_version": features.FEATURES_VERSION,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "seed": seed,
+        "training_seconds": round(elapsed, 1),
+        "python": platform.python_version(),
+        "sets": {
+            name: {
+                "language": SETS[name].language,
+                "description": SETS[name].description,
+                "licence": SETS[name].licence,
+                "source": SETS[name].source,
+                "rows": len(sets[name].texts),
+                "classes": list(fitted[name].classes),
+                "digest": _digest(sets[name].texts, sets[name].labels),
+                "C": C_BY_SET.get(name, 10.0),
+                "thresholds": fitted[name].thresholds,
+                "offsets": fitted[name].offsets,
+                "scores": fitted[name].scores,
+            }
+            for name in fitted
+        },
+        "missing_sets": missing,
+        "calibration": calibration,
+        "corrections": {"lines": n_corrections, "per_code": correction_counts, "models": sorted(correction_models)},
+        "keep_weights": KEEP_WEIGHTS,
+    }
+    (out_dir / META_FILE).write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    (out_dir / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
+    _log(f"wrote {out_dir / MODEL_FILE}, {out_dir / META_FILE}, {out_dir / 'MODEL_CARD.md'} in {elapsed:.1f}s", log)
+    return meta
+
+
+def model_card(meta: dict[str, object]) -> str:
+    """Render the model card (Markdown) from the training metadata."""
+    sets = meta["sets"]
+    assert isinstance(sets, dict)
+    lines = [
+        "# Himoya triage harm models — model card",
+        "",
+        f"Trained {meta['created']} with seed {meta['seed']} in {meta['training_seconds']} s "
+        f"(`python -m himoya.triage train`), Python {meta['python']}. Generated file: do not edit by hand.",
+        "",
+        "## What they are",
+        "",
+        "One class-balanced logistic regression per public data set, on hashed character "
+        "n-grams (1-5, within word boundaries) and word n-grams (1-3) of a normalised text "
+        f"(handles, links, digits, retweet markers and letter stretching removed), IDF-weighted. "
+        f"Each class keeps its {meta['keep_weights']:,} largest weights. The engine maps their outputs onto "
+        'the taxonomy (see docs/triage.md, "Model sources") and combines them with the phrase lexicons.',
+        "",
+        "## Intended use and limits",
+        "",
+        "Signals to help a trained operator order a queue, never a decision on their own. None of the "
+        "sets is a child's report: they are tweets, forum comments and SMS. Expect lower scores on "
+        "reports, chats and on sources the models never saw. There is no labelled Azerbaijani or Uzbek "
+        "set: for those languages the engine leans on the lexicons (and on the Turkish model for "
+        "Azerbaijani, weighted down). Offensive-language sets reflect their annotators' judgements, "
+        "including known dialect bias in the English tweet sets.",
+        "",
+        "## Data",
+        "",
+        "| model | language | rows | classes | licence | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, info in sets.items():
+        lines.append(
+            f"| {name} | {info['language']} | {info['rows']} | {', '.join(info['classes'])} | "
+            f"{info['licence']} | {info['source']} |"
+        )
+    if meta.get("missing_sets"):
+        lines += ["", f"Not found at training time: {', '.join(meta['missing_sets'])}."]  # type: ignore[arg-type]
+    lines += [
+        "",
+        "## Scores",
+        "",
+        "Hold-out: a stratified 20% of the set, kept out while the weights were learnt; the decision "
+        "threshold was chosen on it, so these figures lean optimistic (the shipped model was then refit on "
+        "all rows). Test: the set's own test split, never used in training or tuning. Figures with nothing "
+        "tuned on the scored rows (5-fold cross-validation): `python benchmarks/triage.py`.",
+        "",
+        "| model | split | n | macro-F1 | ROC AUC |",
+        "|---|---|---|---|---|",
+    ]
+    for name, info in sets.items():
+        for split, s in info["scores"].items():
+            lines.append(f"| {name} | {split} | {s['n']} | {s['macro_f1']:.3f} | {s['auc']:.3f} |")
+    corr = meta["corrections"]
+    assert isinstance(corr, dict)
+    lines += [
+        "",
+        "## Operator corrections",
+        "",
+        f"{corr['lines']} correction lines used; models for: {', '.join(corr['models']) or 'none'}.",
+        "",
+        "## Reproduce",
+        "",
+        "    .venv/bin/python -m himoya.triage train --data ../shared/datasets",
+        "",
+        "Deterministic for a given data folder (each set's content digest is in meta.json).",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""Training on small synthetic sets: deterministic files, corrections learnt, card written."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from himoya.triage.engine import TriageEngine
+from himoya.triage.engine.training import train
+
+HAM = [
+    "see you at lunch",
+    "ok thanks mum",
+    "where are you now",
+    "home in ten minutes",
+    "can you call me later",
+    "love you, sleep well",
+]
+SPAM = [
+    "WIN a free prize now, text CLAIM to 80088",
+    "URGENT! your account won cash, call 0906",
+    "free entry to win 1000 cash, reply WIN",
+]
+
+
+def make_data(root: Path) -> Path:
+    folder = root / "data" / "en-sms-spam"
+    folder.mkdir(parents=True)
+    rows = ["Label\tSMS"]
+    for i in range(8):
+        rows += [f"ham\t{t} {i}" for t in HAM] + [f"spam\t{t} {i}" for t in SPAM]
+    (folder / "SMSSpamCollection").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root / "data"
+
+
+def corrections_file(root: Path) -> Path:
+    lines = [{"text": f"the purple fox game again {i}", "harm": "dangerous_challenge"} for i in range(8)]
+    lines += [{"text": f"nice weather today {i}", "harm": "none"} for i in range(8)]
+    path = root / "corrections.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(x) for x in lines) + "\nnot json\n" + json.dumps({"text": "x", "harm": "bogus"}) + "\n"
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[Path, dict]:
+    """Models trained once for this module: the small spam set plus corrections."""
+    root = tmp_path_factory.mktemp("training")
+    meta = train(make_data(root), root / "a", corrections=corrections_file(root), seed=1, log=None)
+    return root, meta
+
+
+def test_training_is_deterministic_and_writes_a_card(trained):
+    root, meta = trained
+    train(root / "data", root / "b", corrections=root / "corrections.jsonl", seed=1, log=None)
+    assert (root / "a" / "harm_models.skops").read_bytes() == (root / "b" / "harm_models.skops").read_bytes()
+    assert meta["missing_sets"] == ["en_hate", "en_cyberbullying", "en_suicide", "ru_toxic", "tr_offensive"]
+    card = (root / "a" / "MODEL_CARD.md").read_text()
+    assert "en_spam" in card and "seed 1" in card and "licence" in card
+
+
+def test_trained_models_load_into_the_engine(trained):
+    root, _ = trained
+    engine = TriageEngine.load(model_dir=root / "a")
+    assert engine.bundle is not None
+    assert engine.bundle.model_names == ["en_spam", "corrections:dangerous_challenge"]
+    assert "scam" in engine.triage("WIN a free prize now, text CLAIM to 80088").flagged
+
+
+def test_operator_corrections_are_learnt(trained):
+    root, meta = trained
+    assert meta["corrections"]["lines"] == 16 and meta["corrections"]["models"] == ["dangerous_challenge"]
+    engine = TriageEngine.load(model_dir=root / "a", default_lexicons=False)
+    result = engine.triage("they play the purple fox game")
+    assert "dangerous_challenge" in result.flagged
+    assert any("corrections" in r.detail for r in result.reasons)
