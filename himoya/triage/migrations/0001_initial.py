@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import himoya.lib.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import himoya.lib.fields
 
 
 class Migration(migrations.Migration):
