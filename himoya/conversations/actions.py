@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,18 @@ from himoya.cases.access import can_work
 from himoya.cases.models import Case, Status
 from himoya.cases.tasks import announce_case
 from himoya.conversations.models import DeliveryState, Direction, Message
+from himoya.triage.tasks import triage_message
+
+# Channels that carry replies to the reporter themselves (Telegram) register a courier here
+# from their AppConfig.ready(). A reply on such a channel is stored QUEUED and handed to the
+# courier inside the same transaction, so the channel can queue it durably; the channel then
+# reports SENT or FAILED through ``delivery_changed``. Replies on other channels (the web
+# page, which shows a reply as soon as it exists) are SENT when stored.
+_couriers: dict[str, Callable[[Message], None]] = {}
+
+
+def register_courier(channel: str, courier: Callable[[Message], None]) -> None:
+    _couriers[channel] = courier
 
 
 def receive_message(case: Case, text: str, channel: str) -> Message:
@@ -30,7 +44,8 @@ def receive_message(case: Case, text: str, channel: str) -> Message:
             delivered_at=timezone.now(),
         )
         log(Action.MESSAGE_RECEIVED, label="reporter", case=case, message=message.pk)
-        transaction.on_commit(lambda: announce_case.enqueue(case.pk))
+        # Triage announces the change to consoles when it has run.
+        transaction.on_commit(lambda: triage_message.enqueue(message.pk))
     return message
 
 
@@ -39,6 +54,7 @@ def send_reply(case: Case, operator, text: str) -> Message:
     if not can_work(operator, case):
         raise PermissionDenied
     channel = case.reports.order_by("id").values_list("channel", flat=True).first()
+    courier = _couriers.get(channel)
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(
@@ -48,7 +64,7 @@ def send_reply(case: Case, operator, text: str) -> Message:
             body=text,
             author=operator,
             # The web status page shows replies as soon as they exist: stored is sent.
-            state=DeliveryState.SENT,
+            state=DeliveryState.QUEUED if courier else DeliveryState.SENT,
         )
         fields = ["updated_at"]
         if case.first_response_at is None:
@@ -59,7 +75,18 @@ def send_reply(case: Case, operator, text: str) -> Message:
             fields.append("status")
         case.save(update_fields=fields)
         log(Action.MESSAGE_SENT, actor=operator, case=case, message=message.pk)
+        if courier:
+            courier(message)
     return message
+
+
+def delivery_changed(message: Message, state: str) -> None:
+    """A courier reports what became of a queued reply (SENT or FAILED); consoles hear of it."""
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(state=state)
+        message.state = state
+        case_id = message.case_id
+        transaction.on_commit(lambda: announce_case.enqueue(case_id))
 
 
 def reporter_viewed(case: Case) -> int:

@@ -14,6 +14,7 @@ from himoya.lib import codes
 from himoya.reference.models import HarmCategory, Region, Urgency
 from himoya.reports.models import AgeGroup, Attachment, Report
 from himoya.reports.validation import CheckedImage
+from himoya.triage.tasks import triage_report
 
 
 @dataclass
@@ -54,8 +55,6 @@ def initial_urgency(new: NewReport) -> str:
 
 def submit_report(new: NewReport) -> Submission:
     """Open a case for a new report and store it, its attachments and the audit row at once."""
-    from himoya.cases.tasks import announce_case
-
     code = codes.new_code()
     urgency = initial_urgency(new)
     with transaction.atomic():
@@ -106,5 +105,6 @@ def submit_report(new: NewReport) -> Submission:
             channel=new.channel,
             attachments=len(new.images),
         )
-        transaction.on_commit(lambda: announce_case.enqueue(case.pk))
+        # Triage runs in the worker and then announces the case to consoles.
+        transaction.on_commit(lambda: triage_report.enqueue(report.pk))
     return Submission(report=report, case=case, code=code)

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 # Control characters other than tab and line breaks, and the bidirectional overrides that
 # can make text read differently on screen than it is stored.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LINK = re.compile(
     r"""^(?:
         (?:https?://)?(?:[\w-]+\.)+[\w-]{2,}(?::\d{1,5})?(?:[/?#]\S*)?   # URL or bare domain
@@ -38,15 +39,26 @@ _IMAGE_SIGNATURES = [
 ]
 
 
-def clean_text(value: str | None, *, max_chars: int, required: bool = True, empty_message: str | None = None) -> str:
-    """Text without control characters, stripped; refuses undecodable or oversized text."""
-    text = value or ""
-    if "\ufffd" in text:
+def _check_readable(text: str) -> None:
+    """Refuse text with bytes that were not valid UTF-8 (decoded as U+FFFD) or with lone
+    surrogates, which JSON can spell (``\\ud800``) but no database can store."""
+    if "\ufffd" in text or _SURROGATE.search(text):
         raise ValidationError(
             _("Some characters could not be read. Please check the text and send it again."),
             code="encoding",
         )
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", text)).strip()
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters and bidirectional overrides."""
+    return _CONTROL.sub("", text)
+
+
+def clean_text(value: str | None, *, max_chars: int, required: bool = True, empty_message: str | None = None) -> str:
+    """Text without control characters, stripped; refuses undecodable or oversized text."""
+    text = value or ""
+    _check_readable(text)
+    text = unicodedata.normalize("NFC", strip_controls(text)).strip()
     if required and not text:
         raise ValidationError(empty_message or _("Please write a few words about what happened."), code="required")
     if len(text) > max_chars:
@@ -62,6 +74,7 @@ def clean_links(values: list[str]) -> list[str]:
     """Links as given (stripped), each checked to look like a web address or a handle."""
     links: list[str] = []
     for raw in values:
+        _check_readable(raw or "")
         for part in re.split(r"[\s,]+", raw or ""):
             part = _CONTROL.sub("", part).strip()
             if part and part not in links:

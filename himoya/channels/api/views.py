@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.utils import translation
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
@@ -28,6 +31,7 @@ api = NinjaAPI(
     auth=PartnerTokenAuth(),
 )
 
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 ERRORS = {400: Error, 401: Error, 413: Error, 422: Error}
 
 
@@ -61,6 +65,14 @@ def _field_error(request, field: str, exc: ValidationError):
     return _error(request, 400, " ".join(exc.messages), field)
 
 
+def _active(model, code: str):
+    """The active row with ``code``. Text that cannot be a code never reaches the database
+    (PostgreSQL refuses a NUL in a query with an error, not an empty result)."""
+    if not _CODE.fullmatch(code):
+        return None
+    return model.objects.filter(code=code, active=True).first()
+
+
 @api.post("/v1/reports", response={201: ReportCreated, **ERRORS}, tags=["reports"], summary="Send a report")
 def create_report(request, payload: ReportIn):
     languages = [code for code, _name in settings.LANGUAGES]
@@ -79,16 +91,20 @@ def create_report(request, payload: ReportIn):
             contact = clean_text(payload.contact, max_chars=200, required=False)
         except ValidationError as exc:
             return _field_error(request, "contact", exc)
-    harm = None
-    if payload.harm:
-        harm = HarmCategory.objects.filter(code=payload.harm, active=True).first()
-        if harm is None:
-            return _error(request, 400, "unknown harm code", "harm")
-    region = None
-    if payload.region:
-        region = Region.objects.filter(code=payload.region, active=True).first()
-        if region is None:
-            return _error(request, 400, "unknown region code", "region")
+        try:
+            reference = clean_text(payload.partner_reference, max_chars=100, required=False)
+        except ValidationError as exc:
+            return _field_error(request, "partner_reference", exc)
+        harm = None
+        if payload.harm:
+            harm = _active(HarmCategory, payload.harm)
+            if harm is None:
+                return _error(request, 400, _("This harm code is not one we know."), "harm")
+        region = None
+        if payload.region:
+            region = _active(Region, payload.region)
+            if region is None:
+                return _error(request, 400, _("This region code is not one we know."), "region")
     submission = submit_report(
         NewReport(
             channel=Channel.API,
@@ -101,7 +117,7 @@ def create_report(request, payload: ReportIn):
             contact=contact or None,
             needs_help_now=payload.needs_help_now,
             partner=request.auth,
-            partner_reference=clean_text(payload.partner_reference, max_chars=100, required=False),
+            partner_reference=reference,
         )
     )
     return 201, {

@@ -6,7 +6,18 @@ from django.utils.translation import gettext_lazy as _
 
 from himoya.reference.models import HarmCategory, Region
 from himoya.reports.models import AgeGroup, ReporterRole
-from himoya.reports.validation import check_count, check_images, check_size, clean_links, clean_text
+from himoya.reports.validation import check_count, check_images, check_size, clean_links, clean_text, strip_controls
+
+
+class TextField(forms.CharField):
+    """Free text with control characters dropped before validation, as ``clean_text`` does.
+
+    A plain CharField refuses a NUL outright; a reporter who pasted one should not be told
+    off for a character they cannot see.
+    """
+
+    def to_python(self, value):
+        return strip_controls(super().to_python(value))
 
 
 class HarmChoiceField(forms.ModelChoiceField):
@@ -25,6 +36,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern): each is cleaned as a FileField.
+
+    A plain FileField given the list a multiple input sends refuses it ("No file was submitted").
+    """
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        if isinstance(data, list | tuple):
+            return [clean_one(item, initial) for item in data]
+        return clean_one(data, initial)
+
+
 class ReportForm(forms.Form):
     """The public report form. Every field but the story is optional."""
 
@@ -35,20 +59,20 @@ class ReportForm(forms.Form):
         required=False,
         empty_label=None,
     )
-    narrative = forms.CharField(
+    narrative = TextField(
         label=_("Tell us in your own words"),
         help_text=_("What happened, where, and when. You do not have to give names."),
         widget=forms.Textarea(attrs={"rows": 7}),
         required=False,
     )
     needs_help_now = forms.BooleanField(label=_("I need help now"), required=False)
-    links = forms.CharField(
+    links = TextField(
         label=_("Links (optional)"),
         help_text=_("Addresses of pages, profiles or channels, one per line."),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-    screenshots = forms.FileField(
+    screenshots = MultipleFileField(
         label=_("Screenshots (optional)"),
         widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
         required=False,
@@ -70,7 +94,7 @@ class ReportForm(forms.Form):
         required=False,
         empty_label=_("Prefer not to say"),
     )
-    contact = forms.CharField(
+    contact = TextField(
         label=_("How can we reach you? (optional)"),
         help_text=_("A phone number or e-mail. Leave empty to stay anonymous: you can still use your case code."),
         max_length=200,
@@ -114,7 +138,7 @@ class CodeForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(
+    body = TextField(
         label=_("Your message"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from himoya.cases.models import STATUS_FOR_REPORTER, Case
 from himoya.channels.web.forms import CodeForm, MessageForm, ReportForm
 from himoya.conversations.actions import receive_message, reporter_viewed
+from himoya.knowledge.suggest import suggest_for_report
 from himoya.reports.actions import NewReport, submit_report
 from himoya.reports.lookup import TooManyAttempts, lookup_case
-from himoya.reports.models import Channel
+from himoya.reports.models import Channel, Report
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def report(request):
             request.session[SESSION_CASE] = submission.case.pk
             request.session[SESSION_NEW_CODE] = submission.code
             return redirect("web:report_done")
-        status = 400
+        # A picture over the limit is the same refusal as a request over it: 413.
+        status = 413 if form.has_error("screenshots", "too_large") else 400
     else:
         form = ReportForm()
         status = 200
@@ -86,7 +88,9 @@ def report_done(request):
     code = request.session.pop(SESSION_NEW_CODE, None)
     if code is None:
         return redirect("web:conversation")
-    return render(request, "web/report_done.html", {"code": code})
+    report = Report.objects.filter(case_id=request.session.get(SESSION_CASE)).select_related("harm").last()
+    advice = suggest_for_report(report) if report is not None else []
+    return render(request, "web/report_done.html", {"code": code, "advice": advice})
 
 
 def _client(request) -> str:

@@ -23,13 +23,24 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-worker", action="store_true", help="Do not run the task worker here.")
+        parser.add_argument(
+            "--no-bot", action="store_true", help="Do not run the Telegram bot here (even with TELEGRAM_BOT_TOKEN set)."
+        )
 
-    def handle(self, *args, host, port, no_worker, **options):
+    def handle(self, *args, host, port, no_worker, no_bot=False, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         result = bootstrap()
         if not no_worker:
             threading.Thread(target=_run_worker, name="task-worker", daemon=True).start()
+        if settings.TELEGRAM_BOT_TOKEN and not no_bot:
+            from himoya.channels.telegram.polling import start_in_thread
+
+            # By long polling, no public address is needed; with a webhook, Telegram calls us
+            # and this thread only retries queued work (docs/telegram.md).
+            webhook = bool(settings.TELEGRAM_WEBHOOK_URL)
+            start_in_thread(webhook=webhook)
+            self.stdout.write("Telegram bot: " + ("webhook (sweeper running)" if webhook else "long polling"))
         url = f"http://{host}:{port}"
         self.stdout.write(
             f"\nHimoya is running at {url}/  (staff sign in: {url}/{settings.LANGUAGE_CODE}/staff/login/)"
