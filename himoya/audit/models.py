@@ -19,14 +19,23 @@ class Action(models.TextChoices):
     CASE_REOPENED = "case.reopened", _("Case reopened")
     CASE_STATUS_VIEWED = "case.status_viewed", _("Status seen by the reporter")
     NOTE_ADDED = "note.added", _("Note added")
+    TRIAGE_CORRECTED = "triage.corrected", _("Harm or urgency corrected")
     MESSAGE_RECEIVED = "message.received", _("Message from the reporter")
     MESSAGE_SENT = "message.sent", _("Reply sent")
+    REPORTER_DATA_ERASED = "reporter.data_erased", _("Reporter deleted their contact data")
     ATTACHMENT_VIEWED = "attachment.viewed", _("Attachment viewed")
     STAFF_SIGNED_IN = "staff.signed_in", _("Staff signed in")
     STAFF_ENROLLED = "staff.enrolled", _("Two-factor device enrolled")
     STAFF_SETUP_ISSUED = "staff.setup_issued", _("Set-up link issued")
     PARTNER_TOKEN_ISSUED = "partner.token_issued", _("Partner token issued")
     PARTNER_TOKEN_REVOKED = "partner.token_revoked", _("Partner token revoked")
+    ARTICLE_CREATED = "article.created", _("Article created")
+    ARTICLE_UPDATED = "article.updated", _("Article changed")
+    ARTICLE_PROPOSED = "article.proposed", _("Article change proposed")
+    ARTICLE_PUBLISHED = "article.published", _("Article published")
+    ARTICLE_UNPUBLISHED = "article.unpublished", _("Article unpublished")
+    ARTICLE_DECLINED = "article.declined", _("Proposed article change declined")
+    ARTICLE_RESTORED = "article.restored", _("Article version restored")
 
 
 class AuditEntry(models.Model):

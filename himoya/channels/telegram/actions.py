@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from himoya.audit.log import log
+from himoya.audit.models import Action
 from himoya.cases.models import Case, Status
 from himoya.channels.telegram.models import ChatCase, Outbound, OutboundState, State, TelegramChat
 from himoya.conversations.models import DeliveryState
@@ -22,11 +23,6 @@ from himoya.reports.models import AgeGroup, Channel, Report
 from himoya.reports.validation import CheckedImage, clean_text
 
 logger = logging.getLogger(__name__)
-
-# Audit action of a person deleting their data through the bot. The audit app's list of
-# actions is shared; until it names this one, the console shows the code itself.
-DATA_ERASED = "reporter.data_erased"
-
 
 def file_draft(chat: TelegramChat) -> Submission:
     """File the report composed in the chat's draft; the chat then follows the new case.
@@ -104,7 +100,7 @@ def erase_chat(chat: TelegramChat) -> list[int]:
         for row in queued.select_related("message"):
             delivery_changed(row.message, DeliveryState.FAILED)
         for case in [link.case for link in links] or [None]:
-            log(DATA_ERASED, label="reporter", case=case, channel=Channel.TELEGRAM)
+            log(Action.REPORTER_DATA_ERASED, label="reporter", case=case, channel=Channel.TELEGRAM)
         chat.delete()  # cascades to the links, updates, outbox and draft pictures
     logger.info("telegram chat erased", extra={"cases": len(case_ids)})
     return case_ids
