@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from himoya.cases.models import Outcome
+from himoya.reference.models import HarmCategory, Urgency
 from himoya.reports.validation import clean_text
 
 
@@ -28,3 +29,8 @@ class NoteForm(forms.Form):
 
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+
+
+class CorrectionForm(forms.Form):
+    harm = forms.ModelChoiceField(label=_("Harm"), queryset=HarmCategory.objects.filter(active=True))
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)

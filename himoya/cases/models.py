@@ -77,6 +77,8 @@ class Case(models.Model):
         related_name="assigned_cases",
     )
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # Set when an operator corrects harm or urgency: triage stops moving the case.
+    triage_overridden = models.BooleanField(default=False)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

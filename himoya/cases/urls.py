@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/note/", views.note, name="note"),
     path("<int:pk>/close/", views.close, name="close"),
+    path("<int:pk>/correct/", views.correct, name="correct"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

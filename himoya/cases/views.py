@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 from himoya.accounts.decorators import staff_required
 from himoya.cases import actions
 from himoya.cases.access import can_work, get_case_for_user
-from himoya.cases.forms import CloseForm, NoteForm, ReplyForm
+from himoya.cases.forms import CloseForm, CorrectionForm, NoteForm, ReplyForm
 from himoya.cases.models import Case, Status
 from himoya.conversations.actions import send_reply
 from himoya.reports.models import Attachment
+from himoya.triage.actions import correct_triage
 
 QUEUE_SIZE = 200
 
@@ -55,6 +56,8 @@ def case_detail(request, pk: int):
             "reply_form": ReplyForm(),
             "note_form": NoteForm(),
             "close_form": CloseForm(),
+            "correct_form": CorrectionForm(initial={"harm": case.harm_id, "urgency": case.urgency}),
+            "signals": case.signals.all(),
         },
     )
 
@@ -124,6 +127,18 @@ def close(request, pk: int):
         CloseForm,
         lambda case, data: actions.close_case(case, request.user, data["outcome"]),
         _("Case closed."),
+    )
+
+
+@require_POST
+@staff_required("cases.work_case")
+def correct(request, pk: int):
+    return _form_action(
+        request,
+        pk,
+        CorrectionForm,
+        lambda case, data: correct_triage(case, request.user, harm=data["harm"], urgency=data["urgency"]),
+        _("Harm and urgency updated."),
     )
 
 
