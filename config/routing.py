@@ -1,7 +1,11 @@
 from django.urls import path
 
+from himoya.awareness import consumers as awareness
 from himoya.cases.consumers import QueueConsumer
 
 websocket_urlpatterns = [
     path("ws/queue/", QueueConsumer.as_asgi()),
+    path("ws/awareness/join/<str:code>/", awareness.ParticipantConsumer.as_asgi()),
+    path("ws/awareness/screen/<str:key>/", awareness.ProjectorConsumer.as_asgi()),
+    path("ws/awareness/present/<int:pk>/", awareness.PresenterConsumer.as_asgi()),
 ]

@@ -12,6 +12,7 @@ OPERATOR = "operator"
 SUPERVISOR = "supervisor"
 ANALYST = "analyst"
 CONTENT_EDITOR = "content_editor"
+TRAINER = "trainer"
 ADMINISTRATOR = "administrator"
 
 LABELS = {
@@ -19,6 +20,7 @@ LABELS = {
     SUPERVISOR: _("Supervisor"),
     ANALYST: _("Analyst"),
     CONTENT_EDITOR: _("Content editor"),
+    TRAINER: _("Awareness trainer"),
     ADMINISTRATOR: _("Administrator"),
 }
 
@@ -28,19 +30,30 @@ _OPERATOR_PERMS = [
     "reports.view_report",
     "reports.enter_report",
     "conversations.view_message",
+    "knowledge.edit_article",
 ]
 _SUPERVISOR_PERMS = _OPERATOR_PERMS + [
     "cases.assign_case",
     "cases.view_restricted",
     "audit.view_auditentry",
+    "triage.view_agreement",
+    "triage.add_lexiconphrase",
+    "triage.change_lexiconphrase",
+    "triage.view_lexiconphrase",
 ]
+# Trainers run awareness sessions and see nothing of cases: a trainer visiting schools
+# need not be someone who may read children's reports.
+_TRAINER_PERMS = ["awareness.run_session"]
 PERMISSIONS: dict[str, list[str]] = {
     OPERATOR: _OPERATOR_PERMS,
     SUPERVISOR: _SUPERVISOR_PERMS,
     ANALYST: ["cases.view_statistics"],
-    CONTENT_EDITOR: ["reference.change_harmcategory"],
+    CONTENT_EDITOR: ["reference.change_harmcategory", "knowledge.edit_article", "knowledge.publish_article"],
+    TRAINER: _TRAINER_PERMS,
     ADMINISTRATOR: _SUPERVISOR_PERMS
     + [
+        "awareness.run_session",
+        "awareness.manage_all_sessions",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_user",

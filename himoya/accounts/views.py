@@ -36,11 +36,23 @@ def sign_in(request):
     return render(request, "accounts/sign_in.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _safe_next(request) -> str:
+# Where each kind of staff member starts: the first of these they may open.
+_HOMES = [
+    ("cases.view_case", "cases:list"),
+    ("awareness.run_session", "awareness:list"),
+    ("knowledge.edit_article", "knowledge_staff:list"),
+]
+
+
+def home_for(user) -> str:
+    return next((view for perm, view in _HOMES if user.has_perm(perm)), "cases:list")
+
+
+def _safe_next(request, user) -> str:
     target = request.session.pop("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return "cases:list"
+    return home_for(user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,7 +74,7 @@ def verify(request):
             form.add_error("token", _("That code did not work. Wait for a new one and try again."))
         else:
             del request.session[PENDING_USER]
-            target = _safe_next(request)
+            target = _safe_next(request, user)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             otp_login(request, device)
             record_sign_in(user)
@@ -89,7 +101,7 @@ def setup(request, token: str):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             otp_login(request, device)
             record_sign_in(user)
-            return redirect("cases:list")
+            return redirect(home_for(user))
     qr = segno.make(device.config_url, error="m")
     return render(
         request,

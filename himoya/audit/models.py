@@ -36,6 +36,16 @@ class Action(models.TextChoices):
     ARTICLE_UNPUBLISHED = "article.unpublished", _("Article unpublished")
     ARTICLE_DECLINED = "article.declined", _("Proposed article change declined")
     ARTICLE_RESTORED = "article.restored", _("Article version restored")
+    AWARENESS_SESSION_CREATED = "awareness.session_created", _("Awareness session created")
+    AWARENESS_SESSION_CHANGED = "awareness.session_changed", _("Awareness session changed")
+    AWARENESS_SESSION_DELETED = "awareness.session_deleted", _("Awareness session deleted")
+    AWARENESS_SESSION_STARTED = "awareness.session_started", _("Awareness session started")
+    AWARENESS_SESSION_ENDED = "awareness.session_ended", _("Awareness session ended")
+    AWARENESS_SESSION_PURGED = "awareness.session_purged", _("Awareness session data deleted")
+    AWARENESS_ACTIVITY_SHOWN = "awareness.activity_shown", _("Activity shown")
+    AWARENESS_ACTIVITY_CLOSED = "awareness.activity_closed", _("Activity closed")
+    AWARENESS_QUESTION_MODERATED = "awareness.question_moderated", _("Question moderated")
+    AWARENESS_RESULTS_EXPORTED = "awareness.results_exported", _("Results exported")
 
 
 class AuditEntry(models.Model):

@@ -13,6 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from himoya.accounts import roles
 from himoya.accounts.actions import create_staff, issue_setup_link
 from himoya.accounts.models import User
+from himoya.awareness.shipped import load_shipped_templates
+from himoya.knowledge.loader import load_starter_articles
 from himoya.reference.loader import load_reference_data
 
 FIRST_ADMIN = "admin"
@@ -31,7 +33,7 @@ class BootstrapResult:
 
 @transaction.atomic
 def bootstrap() -> BootstrapResult:
-    """Load reference data and roles; make sure an administrator can sign in.
+    """Load reference data, roles and the starter advice articles; make sure an administrator can sign in.
 
     The first run creates the administrator ``admin`` with no password and returns a
     one-time set-up link. Later runs return a new link only while no administrator has
@@ -39,6 +41,8 @@ def bootstrap() -> BootstrapResult:
     """
     load_reference_data(settings.COUNTRIES)
     roles.sync_roles()
+    load_shipped_templates()
+    load_starter_articles([code for code, _name in settings.LANGUAGES])
     admins = User.objects.filter(is_superuser=True, is_active=True)
     ready = TOTPDevice.objects.filter(user__in=admins, confirmed=True).exists()
     if ready:
