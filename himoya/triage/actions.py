@@ -76,8 +76,8 @@ def _store(case: Case, result: TriageResult, urgency: str, reasons: list, *, sin
             if new_urgency != case.urgency or first:
                 case.urgency = new_urgency
                 start = case.opened_at if first else since
-                case.deadline = deadline_for(new_urgency, start) if first else min(
-                    case.deadline, deadline_for(new_urgency, start)
+                case.deadline = (
+                    deadline_for(new_urgency, start) if first else min(case.deadline, deadline_for(new_urgency, start))
                 )
                 fields += ["urgency", "deadline"]
             top = signal.top_harm

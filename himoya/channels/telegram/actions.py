@@ -24,6 +24,7 @@ from himoya.reports.validation import CheckedImage, clean_text
 
 logger = logging.getLogger(__name__)
 
+
 def file_draft(chat: TelegramChat) -> Submission:
     """File the report composed in the chat's draft; the chat then follows the new case.
 
