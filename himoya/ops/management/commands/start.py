@@ -58,6 +58,10 @@ class Command(BaseCommand):
 def _run_worker() -> None:
     from django_tasks_db.management.commands.db_worker import Worker
 
+    from himoya.triage.service import get_engine
+
+    # Load the triage models before the first report arrives, not while it waits.
+    get_engine()
     Worker(
         queue_names=["default"],
         interval=0.2,
