@@ -101,9 +101,10 @@ class Crowd:
         ("tap:lang", "kb:m:report"),
         ("tap:m:report", "kb:harm:"),
         ("tap:harm", "kb:story:done"),
-        ("say:story1", "text:Got it"),
-        ("say:story2", "text:Got it"),
-        ("photo", "text:Picture added"),
+        # Each part of the story is acknowledged with the "Done" button again (in any language).
+        ("say:story1", "kb:story:done"),
+        ("say:story2", "kb:story:done"),
+        ("photo", "kb:story:done"),
         ("tap:story:done", "kb:age:"),
         ("tap:age", "kb:reg:skip"),
         ("tap:reg:skip", "kb:ok:send"),
