@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from himoya.cases.models import Case
 from himoya.lib import codes
+from himoya.lib.counting import count
 
 _WINDOW_SECONDS = 3600
 
@@ -27,13 +28,7 @@ def lookup_case(text: str, client: str, limit: int | None = None) -> Case | None
     ``client`` identifies the caller (an address, a partner): only its hash reaches the cache.
     ``limit`` look-ups an hour are allowed (default ``CODE_LOOKUPS_PER_HOUR``).
     """
-    key = _bucket(client)
-    cache.add(key, 0, _WINDOW_SECONDS)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, _WINDOW_SECONDS)
-        attempts = 1
+    attempts = count(cache, _bucket(client), _WINDOW_SECONDS)
     if attempts > (limit or settings.CODE_LOOKUPS_PER_HOUR):
         raise TooManyAttempts
     code = codes.normalise(text)

@@ -71,14 +71,15 @@ def _store(case: Case, result: TriageResult, urgency: str, reasons: list, *, sin
         case = Case.objects.select_for_update().get(pk=case.pk)
         if not case.triage_overridden:
             fields = ["updated_at"]
-            first = report is not None and not case.signals.exclude(pk=signal.pk).exists()
-            new_urgency = urgency if first else _more_urgent(urgency, case.urgency)
-            if new_urgency != case.urgency or first:
-                case.urgency = new_urgency
-                start = case.opened_at if first else since
-                case.deadline = (
-                    deadline_for(new_urgency, start) if first else min(case.deadline, deadline_for(new_urgency, start))
-                )
+            if report is not None and not case.signals.exclude(pk=signal.pk).exists():
+                # The first report sets urgency and deadline from the case's opening.
+                case.urgency = urgency
+                case.deadline = deadline_for(urgency, case.opened_at)
+                fields += ["urgency", "deadline"]
+            elif _more_urgent(urgency, case.urgency) != case.urgency:
+                # Later signals only raise urgency; the deadline can only come closer.
+                case.urgency = urgency
+                case.deadline = min(case.deadline, deadline_for(urgency, since))
                 fields += ["urgency", "deadline"]
             top = signal.top_harm
             if top and case.harm.code == "other" and (report is None or report.harm is None):

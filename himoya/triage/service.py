@@ -7,6 +7,7 @@ import threading
 from django.conf import settings
 from django.core.cache import cache
 
+from himoya.lib.counting import count
 from himoya.triage.engine import Lexicon, TriageEngine
 from himoya.triage.engine.lexicon import load_default_phrases
 
@@ -18,10 +19,7 @@ _engine_version: int | None = None
 
 def phrases_changed() -> None:
     """Tell every process (through the shared cache) to rebuild its lexicon."""
-    try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:
-        cache.set(_VERSION_KEY, 1, None)
+    count(cache, _VERSION_KEY, None)
 
 
 def _extra_phrases() -> list[dict]:

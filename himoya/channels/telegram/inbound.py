@@ -24,6 +24,7 @@ from himoya.channels.telegram.identity import chat_key
 from himoya.channels.telegram.models import State, TelegramChat, TelegramUpdate
 from himoya.channels.telegram.outbox import Calls
 from himoya.channels.telegram.transport import TooLarge, TransportError, get_transport
+from himoya.lib import counting
 from himoya.reports.validation import check_image, check_size
 
 logger = logging.getLogger(__name__)
@@ -65,12 +66,7 @@ def _flood_delay(key: str) -> tuple[datetime | None, bool, bool]:
     window = settings.TELEGRAM_FLOOD_SECONDS
     bucket = int(timezone.now().timestamp() // window)
     counter = f"tg-flood:{key[:32]}:{bucket}"
-    cache.add(counter, 0, window * 2)
-    try:
-        count = cache.incr(counter)
-    except ValueError:
-        cache.set(counter, 1, window * 2)
-        count = 1
+    count = counting.count(cache, counter, window * 2)
     limit = settings.TELEGRAM_FLOOD_MESSAGES
     if count <= limit:
         return None, False, False
