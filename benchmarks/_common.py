@@ -15,6 +15,7 @@ import asyncio
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -410,6 +411,63 @@ def generate_load(spec: LoadSpec, workdir: Path) -> tuple[LoadResult, float]:
 def temp_dir(prefix: str) -> Path:
     """A fresh directory outside the repository (HIMOYA_DATA_DIR must be)."""
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+# --- One throwaway database per engine ------------------------------------------------------------
+
+
+def django_env(data_dir: Path) -> dict[str, str]:
+    """The environment of a benchmark's Django process: its own data directory, no inherited
+    DATABASE_URL or REDIS_URL (each round sets what it measures)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        {"HIMOYA_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "config.settings", "HIMOYA_LOG_LEVEL": "WARNING"}
+    )
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_json(cmd: list[str], env: dict[str, str], *, what: str, timeout: float = 3600) -> dict:
+    """Run a benchmark's worker process and return the JSON its last line of output holds."""
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=timeout)
+    if done.returncode != 0:
+        sys.exit(f"{what} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def on_each_engine(engine: str, prefix: str, work: Callable[[dict[str, str]], dict]) -> dict | None:
+    """Call ``work(env)`` against a fresh database of ``engine`` ("sqlite" or "postgresql")
+    in a fresh data directory, and remove both afterwards.
+
+    PostgreSQL is reached through HIMOYA_BENCH_POSTGRES_URL (default the local server's
+    ``postgres`` database), where a database is created and dropped; when it cannot be
+    reached the round is skipped and None returned.
+    """
+    data_dir = temp_dir(f"himoya-bench-{prefix}-")
+    try:
+        env = django_env(data_dir)
+        if engine == "sqlite":
+            return work(env)
+        try:
+            import psycopg
+        except ImportError:
+            return None
+        admin_url = os.environ.get("HIMOYA_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        try:
+            admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+        except psycopg.OperationalError as exc:
+            print(f"PostgreSQL not reachable ({exc}); skipping it", file=sys.stderr)
+            return None
+        name = f"himoya_bench_{prefix}_{os.getpid()}_{int(time.time())}"
+        try:
+            admin.execute(f'CREATE DATABASE "{name}"')
+            env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + name
+            return work(env)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -177,7 +177,6 @@ def internal_verify(codes_path: str) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from himoya.audit.models import Action, AuditEntry
-    from himoya.cases.models import Case
     from himoya.lib import codes
     from himoya.reports.models import Channel, Report
 
@@ -189,13 +188,13 @@ def internal_verify(codes_path: str) -> None:
     for start in range(0, len(items), 500):
         chunk = items[start : start + 500]
         found.update(
-            Case.objects.filter(
-                code_digest__in=chunk, reports__channel=Channel.API, reports__partner__name=PARTNER_NAME
-            ).values_list("code_digest", flat=True)
+            Report.objects.filter(code_digest__in=chunk, channel=Channel.API, partner__name=PARTNER_NAME).values_list(
+                "code_digest", flat=True
+            )
         )
         audited.update(
-            AuditEntry.objects.filter(action=Action.REPORT_SUBMITTED, case__code_digest__in=chunk).values_list(
-                "case__code_digest", flat=True
+            AuditEntry.objects.filter(action=Action.REPORT_SUBMITTED, case__reports__code_digest__in=chunk).values_list(
+                "case__reports__code_digest", flat=True
             )
         )
     missing = [digests[d] for d in items if d not in found]

@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import shutil
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-from _common import PYTHON, ROOT, percentile, temp_dir
+from _common import PYTHON, on_each_engine, percentile, run_json
 
 QUERIES = {
     "en": [
@@ -232,54 +228,10 @@ def worker(articles: int, queries: int, seed: int) -> dict:
 # --- Driver: one throwaway database per engine ----------------------------------------------
 
 
-def _run_worker(engine: str, args, env: dict[str, str]) -> dict:
+def _round(engine: str, args) -> dict | None:
     cmd = [PYTHON, str(Path(__file__).resolve()), "--worker", "--articles", str(args.articles)]
     cmd += ["--queries", str(args.queries), "--seed", str(args.seed)]
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=1800)
-    if done.returncode != 0:
-        sys.exit(f"{engine} worker failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _base_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        {"HIMOYA_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "config.settings", "HIMOYA_LOG_LEVEL": "WARNING"}
-    )
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
-def bench_sqlite(args) -> dict:
-    data_dir = temp_dir("himoya-bench-kb-")
-    try:
-        return _run_worker("sqlite", args, _base_env(data_dir))
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def bench_postgresql(args) -> dict | None:
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    admin_url = os.environ.get("HIMOYA_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    name = f"himoya_bench_kb_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL not reachable ({exc}); skipping it", file=sys.stderr)
-        return None
-    data_dir = temp_dir("himoya-bench-kb-")
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        env = _base_env(data_dir)
-        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + name
-        return _run_worker("postgresql", args, env)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    return on_each_engine(engine, "kb", lambda env: run_json(cmd, env, what=f"{engine} worker"))
 
 
 def main() -> None:
@@ -295,7 +247,7 @@ def main() -> None:
         return
     engines = {}
     for engine in args.engine or ["sqlite", "postgresql"]:
-        result = bench_sqlite(args) if engine == "sqlite" else bench_postgresql(args)
+        result = _round(engine, args)
         if result is not None:
             engines[engine] = result
             print(json.dumps(result), file=sys.stderr)

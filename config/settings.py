@@ -71,14 +71,18 @@ INSTALLED_APPS = [
     "himoya.reference",
     "himoya.reports",
     "himoya.cases",
+    "himoya.referrals",
     "himoya.conversations",
     "himoya.channels.web",
     "himoya.channels.api",
     "himoya.triage",
+    "himoya.hashes",
+    "himoya.links",
     "himoya.channels.telegram",
     "ninja",  # serves the API docs' scripts from here, which the CSP allows (not from a CDN)
     "himoya.knowledge",
     "himoya.awareness",
+    "himoya.shifts",
     "himoya.ops",
 ]
 
@@ -287,6 +291,13 @@ URGENCY_DEADLINE_MINUTES = {
     "P4": envint("HIMOYA_DEADLINE_P4_MINUTES", 72 * 60, minimum=1),
 }
 
+# --- Picture hash lists (himoya.hashes, docs/images.md) ----------------------------------
+
+# Largest hash-list file a supervisor may upload (a million PDQ rows is about 70 MB).
+HASH_IMPORT_MAX_BYTES = envint("HIMOYA_HASH_IMPORT_MAX_MB", 200, minimum=1) * 1024 * 1024
+# Rebuild each process's hash index in a background thread when lists change (off: inline).
+HASH_INDEX_BACKGROUND = envbool("HIMOYA_HASH_INDEX_BACKGROUND", True)
+
 # --- Awareness sessions (himoya.awareness, docs/awareness.md) ------------------------------
 
 # Days after a session ends before its participants, answers and questions are deleted.
@@ -370,6 +381,10 @@ EMAIL_HOST_USER = envstr("HIMOYA_EMAIL_USER")
 EMAIL_HOST_PASSWORD = envsecret("HIMOYA_EMAIL_PASSWORD") or ""
 EMAIL_USE_TLS = envbool("HIMOYA_EMAIL_TLS", True)
 DEFAULT_FROM_EMAIL = envstr("HIMOYA_EMAIL_FROM", "himoya@localhost")
+# Who is e-mailed when a P1 case is not claimed in time (default: every supervisor with an
+# address), and how often the deadline watch looks (himoya/cases/alerts.py).
+ALERT_EMAIL = envlist("HIMOYA_ALERT_EMAIL", [])
+ALERT_CHECK_SECONDS = envint("HIMOYA_ALERT_CHECK_SECONDS", 30, minimum=1)
 
 # --- Logging -----------------------------------------------------------------------------------
 # Structured one-line JSON records. Request bodies are never logged; report text never

@@ -22,8 +22,11 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("staff/", include("himoya.accounts.urls")),
     path("staff/cases/", include("himoya.cases.urls")),
+    path("staff/conversations/", include("himoya.conversations.urls")),
     path("staff/reports/", include("himoya.reports.urls")),
     path("staff/triage/", include("himoya.triage.urls")),
+    path("staff/hash-lists/", include("himoya.hashes.urls")),
+    path("staff/known-links/", include("himoya.links.urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/advice/", include(knowledge_staff)),
     path("advice/", include(knowledge_public)),

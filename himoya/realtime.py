@@ -9,6 +9,7 @@ server's loop runs; with Redis (or with no bound loop) messages go straight to t
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -25,12 +26,23 @@ def broadcast(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    if isinstance(layer, InMemoryChannelLayer) and _server_loop is not None and _server_loop.is_running():
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is not _server_loop:
-            asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop)
-            return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if (
+        isinstance(layer, InMemoryChannelLayer)
+        and _server_loop is not None
+        and _server_loop.is_running()
+        and running is not _server_loop
+    ):
+        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop)
+        return
+    if running is not None:
+        # Synchronous code in a thread whose own event loop is busy (a test driving a browser,
+        # for one) cannot wait on a coroutine here: send from a short-lived thread instead.
+        sender = threading.Thread(target=async_to_sync(layer.group_send), args=(group, message))
+        sender.start()
+        sender.join()
+        return
     async_to_sync(layer.group_send)(group, message)

@@ -10,8 +10,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from himoya.cases.models import Case
 from himoya.lib import codes
+from himoya.reports.models import Report
 
 LOOK_ALIKES = set("0O1IL")
 SHAPE = re.compile(r"[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}")
@@ -69,7 +69,7 @@ def test_it_rejects_what_cannot_be_a_code(typed):
 def test_a_case_keeps_only_the_digest_of_its_code(file_report, tables_containing):
     submission = file_report()
     code = submission.code
-    assert Case.objects.get().code_digest == hashlib.sha256(code.encode()).hexdigest()
+    assert Report.objects.get().code_digest == hashlib.sha256(code.encode()).hexdigest()
     assert tables_containing(code) == []
     assert tables_containing(code.replace("-", "")) == []
 

@@ -28,12 +28,12 @@ def _queries(client, path: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("show", ["open", "mine", "closed"])
+@pytest.mark.parametrize("query", ["", "who=mine", "status=closed"])
 def test_the_case_list_does_not_grow_queries_with_cases(
-    show, file_report, operator, operator2, staff_client, django_assert_max_num_queries
+    query, file_report, operator, operator2, staff_client, django_assert_max_num_queries
 ):
     client = staff_client(operator)
-    path = f"/en/staff/cases/?show={show}"
+    path = f"/en/staff/cases/?{query}"
     _fill(file_report, [operator, operator2], 1)
     _queries(client, path)  # warm caches (permissions, content types)
     few = _queries(client, path)
@@ -51,8 +51,10 @@ def test_the_case_page_does_not_grow_queries_with_its_history(
     from himoya.cases.actions import add_note
     from himoya.conversations.actions import receive_message, send_reply
     from himoya.reports.models import Attachment, Report
+    from himoya.reports.validation import check_image
 
-    first = file_report().report
+    # The first report has a screenshot too, so the baseline already pays what pictures cost once.
+    first = file_report(images=[check_image(images.png())]).report
     case = first.case
     client = staff_client(operator)
     path = f"/en/staff/cases/{case.pk}/"
@@ -60,14 +62,16 @@ def test_the_case_page_does_not_grow_queries_with_its_history(
     few = _queries(client, path)
     picture = images.png()
     for n in range(10):
-        receive_message(case, f"message {n}", "web")
+        receive_message(case.reports.first(), f"message {n}", "web")
         send_reply(case, operator, f"reply {n}")
         add_note(case, operator, f"note {n}")
         # A further report joined to the case, with a screenshot.
-        more = Report.objects.create(case=case, channel="web", language="en", narrative=f"report {n}")
+        more = Report.objects.create(
+            case=case, channel="web", language="en", narrative=f"report {n}", code_digest=f"{n:064x}"
+        )
         Attachment.objects.create(
             report=more, content_type="image/png", size=len(picture), width=40, height=30, sha256="x", data=picture
         )
     with django_assert_max_num_queries(few):
         page = client.get(path)
-    assert page.content.decode().count("/en/staff/cases/attachments/") == 10
+    assert page.content.decode().count('src="/en/staff/cases/attachments/') == 11

@@ -102,7 +102,7 @@ def test_rows_written_under_an_old_key_still_read_after_rotation(file_report, se
 def test_the_database_holds_no_plaintext_of_report_text(file_report, operator, tables_containing):
     submission = file_report(narrative="NARRATIVE-6f1c sextortion threat", contact="CONTACT-93ab +994501234567")
     case = submission.case
-    receive_message(case, "INBOUND-2d4e he wrote again", "web")
+    receive_message(case.reports.first(), "INBOUND-2d4e he wrote again", "web")
     send_reply(case, operator, "REPLY-7c0f please keep the messages")
     add_note(case, operator, "NOTE-41be called the school")
     for secret in ("NARRATIVE-6f1c", "CONTACT-93ab", "+994501234567", "INBOUND-2d4e", "REPLY-7c0f", "NOTE-41be"):

@@ -6,11 +6,13 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing.websocket import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 
 from config.asgi import application
+from himoya.realtime import broadcast
 from tests.conftest import verified_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,3 +74,15 @@ def test_it_refuses_staff_without_a_role(outsider):
         assert not connected
 
     asyncio.run(scenario())
+
+
+def test_a_broadcast_from_a_thread_whose_event_loop_is_busy_still_arrives():
+    layer = get_channel_layer()
+
+    async def listen_then_send_synchronously():
+        channel = await layer.new_channel()
+        await layer.group_add("busy-loop", channel)
+        broadcast("busy-loop", {"type": "case.changed", "case": 7})
+        return await asyncio.wait_for(layer.receive(channel), 5)
+
+    assert asyncio.run(listen_then_send_synchronously()) == {"type": "case.changed", "case": 7}

@@ -54,12 +54,12 @@ def test_a_message_can_raise_urgency_but_never_lower_it(file_report):
     case = Case.objects.get(pk=submission.case.pk)
     assert case.urgency in ("P3", "P4")
     with committed():
-        receive_message(case, "I can't take it anymore, I want to kill myself tonight.", Channel.WEB)
+        receive_message(case.reports.first(), "I can't take it anymore, I want to kill myself tonight.", Channel.WEB)
     case.refresh_from_db()
     assert case.urgency == "P1"
     before = case.deadline
     with committed():
-        receive_message(case, "ok thanks", Channel.WEB)
+        receive_message(case.reports.first(), "ok thanks", Channel.WEB)
     case.refresh_from_db()
     assert case.urgency == "P1" and case.deadline == before
     assert Signal.objects.filter(case=case, message__isnull=False).count() == 2
@@ -78,7 +78,7 @@ def test_a_correction_is_kept_encrypted_audited_and_exported(file_report, operat
         assert b"blackmailing me" not in bytes(cursor.fetchone()[0])
     # Triage no longer moves a corrected case.
     with committed():
-        receive_message(case, "I want to kill myself", Channel.WEB)
+        receive_message(case.reports.first(), "I want to kill myself", Channel.WEB)
     case.refresh_from_db()
     assert case.urgency == "P3"
     out = io.StringIO()

@@ -40,6 +40,15 @@ _SUPERVISOR_PERMS = _OPERATOR_PERMS + [
     "triage.add_lexiconphrase",
     "triage.change_lexiconphrase",
     "triage.view_lexiconphrase",
+    "hashes.view_hashbank",
+    "hashes.add_hashbank",
+    "hashes.change_hashbank",
+    "hashes.bank_attachment",
+    "links.view_knownlink",
+    "links.add_knownlink",
+    "links.delete_knownlink",
+    "conversations.add_cannedreply",
+    "conversations.change_cannedreply",
 ]
 # Trainers run awareness sessions and see nothing of cases: a trainer visiting schools
 # need not be someone who may read children's reports.
@@ -63,6 +72,9 @@ PERMISSIONS: dict[str, list[str]] = {
         "reference.change_harmcategory",
         "reference.change_region",
         "reference.add_region",
+        "referrals.add_partnerorganisation",
+        "referrals.change_partnerorganisation",
+        "referrals.view_partnerorganisation",
     ],
 }
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from himoya.accounts.sockets import verified_staff
 from himoya.cases.live import QUEUE_GROUP
 
 
@@ -11,8 +13,7 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         session = self.scope.get("session")
-        verified = bool(session and session.get("otp_device_id"))
-        if not (user and user.is_authenticated and verified and await self._may_view(user)):
+        if not (await database_sync_to_async(verified_staff)(user, session) and await self._may_view(user)):
             await self.close(code=4403)
             return
         await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
@@ -23,6 +24,12 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
 
     async def case_changed(self, event):
         await self.send_json({"case": event["case"]})
+
+    async def case_alerted(self, event):
+        await self.send_json({"case": event["case"], "alert": True})
+
+    async def shifts_changed(self, event):
+        await self.send_json({"shifts": True})
 
     @staticmethod
     async def _may_view(user) -> bool:

@@ -13,3 +13,13 @@ QUEUE_GROUP = "queue"
 
 def announce_case(case_id: int) -> None:
     broadcast(QUEUE_GROUP, {"type": "case.changed", "case": case_id})
+
+
+def announce_alert(case_id: int) -> None:
+    """An urgent case went unclaimed past its deadline: consoles show the alert at once."""
+    broadcast(QUEUE_GROUP, {"type": "case.alerted", "case": case_id})
+
+
+def announce_shifts() -> None:
+    """Someone started or ended a shift: the supervisor view redraws who is on."""
+    broadcast(QUEUE_GROUP, {"type": "shifts.changed"})

@@ -14,8 +14,10 @@ from himoya.accounts import roles
 from himoya.accounts.actions import create_staff, issue_setup_link
 from himoya.accounts.models import User
 from himoya.awareness.shipped import load_shipped_templates
+from himoya.conversations.loader import load_canned_replies
 from himoya.knowledge.loader import load_starter_articles
 from himoya.reference.loader import load_reference_data
+from himoya.referrals.loader import load_partner_directory
 
 FIRST_ADMIN = "admin"
 
@@ -33,16 +35,19 @@ class BootstrapResult:
 
 @transaction.atomic
 def bootstrap() -> BootstrapResult:
-    """Load reference data, roles and the starter advice articles; make sure an administrator can sign in.
+    """Load reference data, the partner directory, roles, the starter advice articles and
+    canned replies; make sure an administrator can sign in.
 
     The first run creates the administrator ``admin`` with no password and returns a
     one-time set-up link. Later runs return a new link only while no administrator has
     finished setting up (the earlier link stops working), and otherwise None.
     """
     load_reference_data(settings.COUNTRIES)
+    load_partner_directory(settings.COUNTRIES)
     roles.sync_roles()
     load_shipped_templates()
     load_starter_articles([code for code, _name in settings.LANGUAGES])
+    load_canned_replies([code for code, _name in settings.LANGUAGES])
     admins = User.objects.filter(is_superuser=True, is_active=True)
     ready = TOTPDevice.objects.filter(user__in=admins, confirmed=True).exists()
     if ready:

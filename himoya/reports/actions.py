@@ -10,7 +10,9 @@ from django.db import transaction
 from himoya.audit.log import log
 from himoya.audit.models import Action
 from himoya.cases.models import Case, deadline_for
+from himoya.hashes import intake as picture_intake
 from himoya.lib import codes
+from himoya.links import folding
 from himoya.reference.models import HarmCategory, Region, Urgency
 from himoya.reports.models import AgeGroup, Attachment, Report
 from himoya.reports.validation import CheckedImage
@@ -54,21 +56,34 @@ def initial_urgency(new: NewReport) -> str:
 
 
 def submit_report(new: NewReport) -> Submission:
-    """Open a case for a new report and store it, its attachments and the audit row at once."""
+    """Open a case for a new report (or join the open case that holds its link, see
+    ``himoya.links.folding``) and store it, its attachments and the audit rows at once."""
     code = codes.new_code()
     urgency = initial_urgency(new)
+    # Pictures are fingerprinted and matched against hash lists before anything else reads them.
+    pictures = picture_intake.check_pictures([image.data for image in new.images])
+    if picture_intake.any_match(pictures):
+        urgency = Urgency.P1
     with transaction.atomic():
-        harm = new.harm or HarmCategory.objects.get(code="other")
-        case = Case(
-            code_digest=codes.digest(code),
-            urgency=urgency,
-            harm=harm,
-            language=new.language,
-        )
-        case.deadline = deadline_for(urgency, case.opened_at)
-        case.save()
+        # A child asking for help now, a picture on a hash list or a restricted harm keeps a case of
+        # its own: a case with the same link is only suggested.
+        keep_apart = new.needs_help_now or picture_intake.any_match(pictures) or bool(new.harm and new.harm.restricted)
+        fold = folding.decide(new.narrative, new.links, keep_apart=keep_apart)
+        case = fold.case
+        if case is None:
+            harm = new.harm or HarmCategory.objects.get(code="other")
+            case = Case(
+                urgency=urgency,
+                harm=harm,
+                language=new.language,
+                channel=new.channel,
+                region=new.region,
+            )
+            case.deadline = deadline_for(urgency, case.opened_at)
+            case.save()
         report = Report.objects.create(
             case=case,
+            code_digest=codes.digest(code),
             channel=new.channel,
             language=new.language,
             narrative=new.narrative,
@@ -83,7 +98,7 @@ def submit_report(new: NewReport) -> Submission:
             partner_reference=new.partner_reference,
             entered_by=new.entered_by,
         )
-        Attachment.objects.bulk_create(
+        attachments = Attachment.objects.bulk_create(
             Attachment(
                 report=report,
                 content_type=image.content_type,
@@ -95,6 +110,7 @@ def submit_report(new: NewReport) -> Submission:
             )
             for image in new.images
         )
+        picture_intake.record(attachments, pictures, case=case)
         label = f"partner:{new.partner}" if new.partner else "reporter"
         log(
             Action.REPORT_SUBMITTED,
@@ -105,6 +121,7 @@ def submit_report(new: NewReport) -> Submission:
             channel=new.channel,
             attachments=len(new.images),
         )
+        folding.record(fold, report)
         # Triage runs in the worker and then announces the case to consoles.
         transaction.on_commit(lambda: triage_report.enqueue(report.pk))
     return Submission(report=report, case=case, code=code)

@@ -1,4 +1,4 @@
-"""Opening a case with the reporter's code, rate-limited per client."""
+"""Opening a report (and its case) with the reporter's code, rate-limited per client."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
-from himoya.cases.models import Case
 from himoya.lib import codes
 from himoya.lib.counting import count
+from himoya.reports.models import Report
 
 _WINDOW_SECONDS = 3600
 
@@ -22,8 +22,8 @@ def _bucket(client: str) -> str:
     return "code-lookups:" + hashlib.sha256(client.encode()).hexdigest()[:32]
 
 
-def lookup_case(text: str, client: str, limit: int | None = None) -> Case | None:
-    """The case a typed code opens, or None; every attempt counts against ``client``.
+def lookup_report(text: str, client: str, limit: int | None = None) -> Report | None:
+    """The report a typed code opens (with its case), or None; every attempt counts against ``client``.
 
     ``client`` identifies the caller (an address, a partner): only its hash reaches the cache.
     ``limit`` look-ups an hour are allowed (default ``CODE_LOOKUPS_PER_HOUR``).
@@ -34,4 +34,4 @@ def lookup_case(text: str, client: str, limit: int | None = None) -> Case | None
     code = codes.normalise(text)
     if code is None:
         return None
-    return Case.objects.filter(code_digest=codes.digest(code)).first()
+    return Report.objects.select_related("case").filter(code_digest=codes.digest(code)).first()

@@ -35,6 +35,10 @@ class Report(models.Model):
     """What came in through one channel. Several reports can make one case."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="reports")
+    # SHA-256 of the reporter's case code (himoya.lib.codes); the code itself is not kept.
+    # The code belongs to the report, so it keeps working when the report joins, leaves or
+    # is merged with another case.
+    code_digest = models.CharField(max_length=64, unique=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     language = models.CharField(max_length=8)
     narrative = EncryptedTextField()

@@ -133,7 +133,7 @@ def check_image(data: bytes) -> CheckedImage:
         code="not_image",
     )
     if kind is None:
-        raise not_a_picture
+        raise _refusal_for(data) or not_a_picture
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -157,6 +157,34 @@ def check_image(data: bytes) -> CheckedImage:
             _("This picture is damaged or incomplete. Please try another one."), code="broken_image"
         ) from None
     return CheckedImage(data=data, content_type=kind[1], width=width, height=height)
+
+
+# ISO base media brands of HEIF-family stills (HEIC from phones, AVIF): not decodable here.
+_HEIF_BRANDS = {
+    *(b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs"),
+    *(b"mif1", b"msf1", b"avif", b"avis"),
+}
+_SVG_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.IGNORECASE | re.DOTALL
+)
+
+
+def _refusal_for(data: bytes) -> ValidationError | None:
+    """A specific reason for two kinds of file people often send instead of a screenshot."""
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return ValidationError(
+            _(
+                "This photo is in HEIC/HEIF format (as iPhones save photos), which we cannot accept. "
+                "Please send a screenshot of it, or a JPEG or PNG copy."
+            ),
+            code="heic",
+        )
+    if _SVG_START.match(data[:4096].removeprefix(b"\xef\xbb\xbf")):
+        return ValidationError(
+            _("This is an SVG drawing, not a picture file. Please send a PNG or JPEG screenshot of it."),
+            code="svg",
+        )
+    return None
 
 
 def check_count(count: int) -> None:

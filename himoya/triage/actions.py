@@ -13,8 +13,11 @@ from himoya.audit.log import log
 from himoya.audit.models import Action
 from himoya.cases.access import can_work
 from himoya.cases.models import URGENCY_ORDER, Case, deadline_for
+from himoya.hashes.intake import report_matches
+from himoya.links.folding import links_of
+from himoya.links.matching import engine_matches
 from himoya.reference.models import HarmCategory, Urgency
-from himoya.triage.engine import TriageInput, TriageResult
+from himoya.triage.engine import TriageInput, TriageResult, find_links
 from himoya.triage.models import Correction, Signal
 from himoya.triage.service import get_engine
 
@@ -32,12 +35,18 @@ def _more_urgent(a: str, b: str) -> str:
 
 def triage_report(report) -> Signal:
     """Triage a report and let its case's urgency, deadline and harm follow."""
+    matches = report_matches(report)
+    banks = list(dict.fromkeys(match.bank.name for match in matches))
     result = get_engine().triage(
         TriageInput(
             text=report.narrative,
             harm=report.harm.code if report.harm else None,
             age_group=report.age_group,
             links=tuple(report.links),
+            hash_match=bool(matches),
+            hash_match_label=", ".join(banks),
+            hash_match_harm=matches[0].bank.harm.code if matches else None,
+            known_links=engine_matches(links_of(report.narrative, report.links)),
         )
     )
     reasons = [reason.to_dict() for reason in result.reasons]
@@ -50,7 +59,7 @@ def triage_report(report) -> Signal:
 
 def triage_message(message) -> Signal:
     """Triage an incoming chat message; it can raise the case's urgency, never lower it."""
-    result = get_engine().triage(TriageInput(text=message.body))
+    result = get_engine().triage(TriageInput(text=message.body, known_links=engine_matches(find_links(message.body))))
     reasons = [reason.to_dict() for reason in result.reasons]
     return _store(message.case, result, result.urgency, reasons, message=message, since=message.created_at)
 

@@ -5,6 +5,7 @@ pupils, a fresh channel layer, and a real ASGI server (HTTP + WebSocket) for bro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -164,13 +165,78 @@ def shared_test_connection(transactional_db):
     original = connections.create_connection
     connections.create_connection = lambda alias: conn if alias == "default" else original(alias)
     try:
-        yield
+        with _one_transaction_at_a_time(), _one_query_at_a_time():
+            yield
     finally:
         # Before the connection stops being shared: the threads that used it let go first.
         _reset_live_reader()
         del connections.create_connection
         _forget_worker_connection()
         conn.dec_thread_sharing()
+
+
+@contextlib.contextmanager
+def _one_transaction_at_a_time():
+    """Threads sharing one connection take turns at transactions.
+
+    A connection holds one transaction; two threads each opening one on it (a request and a
+    WebSocket consumer writing at once, as live pages do) would collide. Each thread's
+    outermost ``atomic`` block waits for the others' to end, as separate connections would
+    wait for SQLite's write lock.
+    """
+    from django.db.transaction import Atomic
+
+    turn = threading.RLock()
+    depth = threading.local()
+    enter, exit_ = Atomic.__enter__, Atomic.__exit__
+
+    def serialized_enter(self):
+        level = getattr(depth, "level", 0)
+        if level == 0:
+            turn.acquire()
+        depth.level = level + 1
+        try:
+            return enter(self)
+        except BaseException:
+            _leave_turn()
+            raise
+
+    def serialized_exit(self, *exc_info):
+        try:
+            return exit_(self, *exc_info)
+        finally:
+            _leave_turn()
+
+    def _leave_turn():
+        depth.level -= 1
+        if depth.level == 0:
+            turn.release()
+
+    Atomic.__enter__, Atomic.__exit__ = serialized_enter, serialized_exit
+    try:
+        yield
+    finally:
+        Atomic.__enter__, Atomic.__exit__ = enter, exit_
+
+
+@contextlib.contextmanager
+def _one_query_at_a_time():
+    """Threads sharing one connection take turns at queries too: SQLite refuses two
+    statements run at once on one connection from different threads ("API misuse")."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    turn = threading.RLock()
+    execute_sql = SQLCompiler.execute_sql
+
+    def serialized(self, *args, **kwargs):
+        with turn:
+            return execute_sql(self, *args, **kwargs)
+
+    SQLCompiler.execute_sql = serialized
+    try:
+        yield
+    finally:
+        SQLCompiler.execute_sql = execute_sql
 
 
 def _forget_worker_connection() -> None:

@@ -16,10 +16,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from tests.awareness import conftest as served
 from tests.browser.chromium import CHROMIUM, CHROMIUM_BINARY
 from tests.browser.pages import PHONE, Person
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+# The server of tests/awareness/conftest.py, with a fresh channel layer for every test.
+served_asgi_server = served.asgi_server
+shared_test_connection = served.shared_test_connection
+fresh_channel_layer = served.fresh_channel_layer
 
 
 @pytest.fixture
@@ -32,6 +38,33 @@ def browser(request) -> Iterator[Browser]:
     following = items[position + 1] if position + 1 < len(items) else None
     if following is None or "browser" not in getattr(following, "fixturenames", ()):
         CHROMIUM.stop()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_takes_turns(request):
+    """pytest-django's ``live_server`` answers requests in threads that share the test's
+    in-memory SQLite connection; a page loading two pictures at once would run two statements
+    on it together. They take turns, as they do behind ``asgi_server``."""
+    from django.db import connections
+
+    conn = connections["default"]
+    if "live_server" not in request.fixturenames or conn.vendor != "sqlite" or not conn.is_in_memory_db():
+        yield
+        return
+    with served._one_transaction_at_a_time(), served._one_query_at_a_time():
+        yield
+
+
+@pytest.fixture
+def asgi_server(browser, served_asgi_server) -> str:
+    """The platform served by uvicorn in a thread, HTTP and WebSockets, as in production
+    (pytest-django's ``live_server`` speaks WSGI only); its base URL. Pages that open a
+    WebSocket (the queue, both sides of a conversation) need it.
+
+    Chromium starts first, so the server's fixture finds Chromium's DJANGO_ALLOW_ASYNC_UNSAFE
+    and puts it back when it ends, for the browser tests that follow.
+    """
+    return served_asgi_server
 
 
 @pytest.fixture

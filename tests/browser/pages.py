@@ -153,7 +153,9 @@ def open_case_with_code(person: Person, base_url: str, language: str, typed_code
 def send_message_as_reporter(person: Person, language: str, text: str) -> None:
     page = person.page
     page.get_by_label(t(language, "Your message")).fill(text)
-    click_and_wait(page, page.get_by_role("button", name=t(language, "Send"), exact=True))
+    page.get_by_role("button", name=t(language, "Send"), exact=True).click()
+    # Over the live connection the page stays and shows it; without one the form posts and reloads.
+    page.locator(".chat .bubble.mine").filter(has_text=text).wait_for()
     person.shot("message-sent")
 
 

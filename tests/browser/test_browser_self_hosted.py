@@ -16,15 +16,16 @@ from tests.conftest import make_staff
 pytestmark = pytest.mark.browser
 
 
-def test_public_pages_request_nothing_from_other_hosts(live_server, reference, open_browser):
+def test_public_pages_request_nothing_from_other_hosts(asgi_server, reference, open_browser):
     # Every language is served by the same templates and static files: one tour covers them.
-    # The axe tour runs on a phone; this one on a desktop, so both layouts are seen.
+    # The axe tour runs on a phone; this one on a desktop, so both layouts are seen. The
+    # server is the ASGI one, so the conversation page's WebSocket is served as in production.
     operator = make_staff("olga", roles.OPERATOR)
     child = open_browser("child", DESKTOP)
-    visited = list(tour_public_pages(child, live_server.url, "az", operator))
+    visited = list(tour_public_pages(child, asgi_server, "az", operator))
     assert len(visited) == 9
 
-    ours = urlsplit(live_server.url).netloc
+    ours = urlsplit(asgi_server).netloc
     elsewhere = [url for url in child.requests if urlsplit(url).netloc != ours and not url.startswith("data:")]
     assert not elsewhere, f"requests to other hosts: {elsewhere}"
     assert any(urlsplit(url).path.endswith("/site.css") for url in child.requests)

@@ -69,7 +69,7 @@ def test_a_reply_to_someone_who_blocked_the_bot_fails_and_the_operator_sees_it(b
     child, case = _in_a_live_case(person)
     fake_api.block(CHAT)
     console = verified_client(operator)
-    bot.run(console.post, f"/en/staff/cases/{case.pk}/reply/", {"body": "Are you safe?"})
+    bot.run(console.post, f"/en/staff/conversations/cases/{case.pk}/reply/", {"body": "Are you safe?"})
     reply = Message.objects.get(direction=Direction.OUTBOUND)
     assert reply.state == DeliveryState.FAILED
     assert TelegramChat.objects.get().blocked_at is not None
@@ -96,7 +96,7 @@ def test_a_reply_to_someone_who_blocked_the_bot_fails_and_the_operator_sees_it(b
     )
     bot.poll()
     assert TelegramChat.objects.get().blocked_at is None
-    bot.run(console.post, f"/en/staff/cases/{case.pk}/reply/", {"body": "We are here."})
+    bot.run(console.post, f"/en/staff/conversations/cases/{case.pk}/reply/", {"body": "We are here."})
     latest = Message.objects.filter(direction=Direction.OUTBOUND).latest("id")
     assert latest.body == "We are here." and latest.state == DeliveryState.SENT
 
@@ -104,7 +104,7 @@ def test_a_reply_to_someone_who_blocked_the_bot_fails_and_the_operator_sees_it(b
 def test_a_long_reply_is_split_into_messages_telegram_accepts(bot, person, fake_api, operator, settings):
     settings.MESSAGE_MAX_CHARS = 9000
     _child, case = _in_a_live_case(person)
-    bot.run(verified_client(operator).post, f"/en/staff/cases/{case.pk}/reply/", {"body": "word " * 1500})
+    bot.run(verified_client(operator).post, f"/en/staff/conversations/cases/{case.pk}/reply/", {"body": "word " * 1500})
     sent = fake_api.texts_to(CHAT)[-2:]
     assert all(len(text) <= 4096 for text in sent)
     assert Message.objects.get(direction=Direction.OUTBOUND).state == DeliveryState.SENT

@@ -86,7 +86,7 @@ def test_a_child_reports_in_uzbek_gets_a_reply_and_deletes_their_data(person, fa
         entities=[{"type": "url", "offset": 19, "length": 24}],
     )
     shown = child.sends_photo(png(), caption="Skrinshot")
-    assert said("Picture added") in shown[-1]
+    assert said("Picture added. Send more") in shown[-1]
 
     child.taps("story:done")
     child.taps("age:13_17")
@@ -117,7 +117,7 @@ def test_a_child_reports_in_uzbek_gets_a_reply_and_deletes_their_data(person, fa
     assert Message.objects.get(direction=Direction.INBOUND).body == "U yana yozdi"
 
     # The operator answers from the console; the child receives it in the chat.
-    response = console.post(f"/en/staff/cases/{case.pk}/reply/", {"body": "Salom! Biz yordam beramiz."})
+    response = console.post(f"/en/staff/conversations/cases/{case.pk}/reply/", {"body": "Salom! Biz yordam beramiz."})
     assert response.status_code == 302
     assert "Salom! Biz yordam beramiz." in fake_api.texts_to(CHAT)[-1]
     reply = Message.objects.get(direction=Direction.OUTBOUND)

@@ -17,7 +17,7 @@ from himoya.channels.api.auth import PartnerTokenAuth
 from himoya.channels.api.schemas import Error, ReportCreated, ReportIn, ReportStatus
 from himoya.reference.models import HarmCategory, Region
 from himoya.reports.actions import NewReport, submit_report
-from himoya.reports.lookup import TooManyAttempts, lookup_case
+from himoya.reports.lookup import TooManyAttempts, lookup_report
 from himoya.reports.models import Channel
 from himoya.reports.validation import clean_links, clean_text
 
@@ -135,12 +135,12 @@ def create_report(request, payload: ReportIn):
 )
 def report_status(request, code: str):
     try:
-        case = lookup_case(code, f"partner:{request.auth.pk}", limit=settings.PARTNER_LOOKUPS_PER_HOUR)
+        report = lookup_report(code, f"partner:{request.auth.pk}", limit=settings.PARTNER_LOOKUPS_PER_HOUR)
     except TooManyAttempts:
         return _error(request, 429, "Too many look-ups; try again later.")
-    if case is None or not case.reports.filter(partner=request.auth).exists():
+    if report is None or report.partner_id != request.auth.pk:
         return _error(request, 404, "No report of yours has this code.")
-    report = case.reports.filter(partner=request.auth).order_by("id").first()
+    case = report.case
     with translation.override(report.language):
         words = str(STATUS_FOR_REPORTER[Status(case.status)])
     return 200, {

@@ -51,7 +51,7 @@ def file_draft(chat: TelegramChat) -> Submission:
         )
     )
     chat.draft_pictures.all().delete()
-    _follow(chat, submission.case)
+    _follow(chat, submission.report)
     chat.set_draft(None)
     chat.state = State.MENU
     return submission
@@ -67,20 +67,20 @@ def open_live_case(chat: TelegramChat, text: str) -> Submission:
             needs_help_now=True,
         )
     )
-    _follow(chat, submission.case)
+    _follow(chat, submission.report)
     return submission
 
 
-def _follow(chat: TelegramChat, case: Case) -> None:
-    ChatCase.objects.create(chat=chat, case=case)
-    chat.case = case
+def _follow(chat: TelegramChat, report: Report) -> None:
+    ChatCase.objects.create(chat=chat, report=report)
+    chat.report = report
 
 
 def open_case_of(chat: TelegramChat) -> Case | None:
     """The case the chat follows, if it is not closed."""
-    if chat.case_id is None:
+    if chat.report_id is None:
         return None
-    return Case.objects.filter(pk=chat.case_id).exclude(status=Status.CLOSED).first()
+    return Case.objects.filter(reports=chat.report_id).exclude(status=Status.CLOSED).first()
 
 
 def erase_chat(chat: TelegramChat) -> list[int]:
@@ -94,13 +94,13 @@ def erase_chat(chat: TelegramChat) -> list[int]:
     from himoya.conversations.actions import delivery_changed
 
     with transaction.atomic():
-        links = list(ChatCase.objects.filter(chat=chat).select_related("case"))
-        case_ids = [link.case_id for link in links]
-        Report.objects.filter(case_id__in=case_ids, channel=Channel.TELEGRAM).update(contact=None)
+        links = list(ChatCase.objects.filter(chat=chat).select_related("report__case"))
+        case_ids = [link.report.case_id for link in links]
+        Report.objects.filter(pk__in=[link.report_id for link in links]).update(contact=None)
         queued = Outbound.objects.filter(chat=chat, state=OutboundState.QUEUED, message__isnull=False)
         for row in queued.select_related("message"):
             delivery_changed(row.message, DeliveryState.FAILED)
-        for case in [link.case for link in links] or [None]:
+        for case in [link.report.case for link in links] or [None]:
             log(Action.REPORTER_DATA_ERASED, label="reporter", case=case, channel=Channel.TELEGRAM)
         chat.delete()  # cascades to the links, updates, outbox and draft pictures
     logger.info("telegram chat erased", extra={"cases": len(case_ids)})

@@ -31,7 +31,7 @@ from himoya.channels.telegram.models import DraftPicture, State, TelegramChat
 from himoya.channels.telegram.outbox import Calls, send_orphan
 from himoya.conversations.actions import receive_message
 from himoya.reference.models import HarmCategory, Region
-from himoya.reports.lookup import TooManyAttempts, lookup_case
+from himoya.reports.lookup import TooManyAttempts, lookup_report
 from himoya.reports.models import AgeGroup, Channel
 from himoya.reports.validation import CheckedImage, check_count, clean_links, clean_text
 
@@ -89,7 +89,7 @@ class Turn:
         if self.erased:
             return
         # Not sending_until: the outbox's lease is another worker's business.
-        self.chat.save(update_fields=["language", "state", "draft", "case", "blocked_at", "updated_at"])
+        self.chat.save(update_fields=["language", "state", "draft", "report", "blocked_at", "updated_at"])
         self.calls.save()
 
 
@@ -682,7 +682,7 @@ def _live_message(turn: Turn) -> None:
         turn.send(_("Thank you. Someone from the center will answer you here soon."))
         _send_code(turn, submission.code)
         return
-    receive_message(chat.case, text, Channel.TELEGRAM)
+    receive_message(chat.report, text, Channel.TELEGRAM)
 
 
 def _conversation_message(turn: Turn) -> None:
@@ -700,7 +700,7 @@ def _conversation_message(turn: Turn) -> None:
         turn.send(" ".join(exc.messages))
         return
     header = _forward_header(message)
-    receive_message(turn.chat.case, f"{header}\n{text}" if header else text, Channel.TELEGRAM)
+    receive_message(turn.chat.report, f"{header}\n{text}" if header else text, Channel.TELEGRAM)
 
 
 def _status_code(turn: Turn) -> None:
@@ -709,14 +709,14 @@ def _status_code(turn: Turn) -> None:
     turn.calls.delete(message.message_id)
     chat.state = State.MENU
     try:
-        case = lookup_case(message.text or "", f"telegram:{chat.key}")
+        report = lookup_report(message.text or "", f"telegram:{chat.key}")
     except TooManyAttempts:
         turn.send(_("Too many tries. Please wait an hour and try again."), _menu_keyboard())
         return
-    if case is None:
+    if report is None:
         turn.send(
             _("We could not find a case with this code. Please check it and try again."),
             [[_button(f"🔑 {texts.TYPE_CODE}", "st:code")], _back_row()],
         )
         return
-    _show_case_status(turn, case)
+    _show_case_status(turn, report.case)

@@ -43,8 +43,9 @@ class TelegramChat(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.NEW)
     # The report being composed, as JSON; it holds the child's own words, so it is encrypted.
     draft = EncryptedTextField(null=True, blank=True)
-    # The case their free messages go to: the last one they reported or opened by talking.
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The report whose conversation their free messages go to: the last one they reported
+    # or opened with its code. Its case is the one they follow.
+    report = models.ForeignKey("reports.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     blocked_at = models.DateTimeField(null=True, blank=True)
     # Only one worker sends to a chat at a time, so its messages arrive in order.
     sending_until = models.DateTimeField(null=True, blank=True)
@@ -58,6 +59,14 @@ class TelegramChat(models.Model):
     def __str__(self) -> str:
         return f"telegram chat {self.pk}"
 
+    @property
+    def case(self):
+        return self.report.case if self.report_id else None
+
+    @property
+    def case_id(self) -> int | None:
+        return self.case.pk if self.report_id else None
+
     def get_draft(self) -> dict:
         return json.loads(self.draft) if self.draft else {}
 
@@ -66,10 +75,10 @@ class TelegramChat(models.Model):
 
 
 class ChatCase(models.Model):
-    """A case reported through this chat: operator replies on it are sent here."""
+    """A report made through this chat: operator replies in its conversation are sent here."""
 
     chat = models.ForeignKey(TelegramChat, on_delete=models.CASCADE, related_name="case_links")
-    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="telegram_link")
+    report = models.OneToOneField("reports.Report", on_delete=models.CASCADE, related_name="telegram_link")
     created_at = models.DateTimeField(default=timezone.now)
 
 

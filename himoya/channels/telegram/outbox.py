@@ -113,7 +113,7 @@ def deliver_reply(message) -> None:
 
     from himoya.conversations.actions import delivery_changed
 
-    link = ChatCase.objects.select_related("chat").filter(case_id=message.case_id).first()
+    link = ChatCase.objects.select_related("chat").filter(report_id=message.report_id).first()
     if link is None:
         # The person deleted their data (or never had a chat with us): nowhere to send it.
         delivery_changed(message, DeliveryState.FAILED)

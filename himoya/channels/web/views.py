@@ -10,17 +10,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from himoya.cases.models import STATUS_FOR_REPORTER, Case
+from himoya.cases.models import STATUS_FOR_REPORTER
 from himoya.channels.web.forms import CodeForm, MessageForm, ReportForm
 from himoya.conversations.actions import receive_message, reporter_viewed
 from himoya.knowledge.suggest import suggest_for_report
 from himoya.reports.actions import NewReport, submit_report
-from himoya.reports.lookup import TooManyAttempts, lookup_case
+from himoya.reports.lookup import TooManyAttempts, lookup_report
 from himoya.reports.models import Channel, Report
 
 logger = logging.getLogger(__name__)
 
-SESSION_CASE = "reporter_case"
+SESSION_REPORT = "reporter_report"
 SESSION_NEW_CODE = "reporter_new_code"
 
 
@@ -73,7 +73,7 @@ def report(request):
             )
             logger.info("report received", extra={"case": submission.case.pk})
             request.session.cycle_key()
-            request.session[SESSION_CASE] = submission.case.pk
+            request.session[SESSION_REPORT] = submission.report.pk
             request.session[SESSION_NEW_CODE] = submission.code
             return redirect("web:report_done")
         # A picture over the limit is the same refusal as a request over it: 413.
@@ -88,7 +88,7 @@ def report_done(request):
     code = request.session.pop(SESSION_NEW_CODE, None)
     if code is None:
         return redirect("web:conversation")
-    report = Report.objects.filter(case_id=request.session.get(SESSION_CASE)).select_related("harm").last()
+    report = Report.objects.filter(pk=request.session.get(SESSION_REPORT)).select_related("harm").first()
     advice = suggest_for_report(report) if report is not None else []
     return render(request, "web/report_done.html", {"code": code, "advice": advice})
 
@@ -102,7 +102,7 @@ def status(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = lookup_case(form.cleaned_data["code"], _client(request))
+            report = lookup_report(form.cleaned_data["code"], _client(request))
         except TooManyAttempts:
             return render(
                 request,
@@ -113,33 +113,34 @@ def status(request):
                 },
                 status=429,
             )
-        if case is None:
+        if report is None:
             form.add_error("code", _("We could not find a case with this code. Please check it and try again."))
         else:
             request.session.cycle_key()
-            request.session[SESSION_CASE] = case.pk
+            request.session[SESSION_REPORT] = report.pk
             return redirect("web:conversation")
     return render(request, "web/status.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
 def conversation(request):
-    case = Case.objects.filter(pk=request.session.get(SESSION_CASE)).first()
-    if case is None:
+    report = Report.objects.select_related("case").filter(pk=request.session.get(SESSION_REPORT)).first()
+    if report is None:
         return redirect("web:status")
+    case = report.case
     form = MessageForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            receive_message(case, form.cleaned_data["body"], Channel.WEB)
+            receive_message(report, form.cleaned_data["body"], Channel.WEB)
             return redirect("web:conversation")
-    reporter_viewed(case)
+    reporter_viewed(report)
     return render(
         request,
         "web/conversation.html",
         {
             "case": case,
             "status_words": STATUS_FOR_REPORTER[case.status],
-            "chat": case.messages.all(),
+            "chat": report.messages.all(),
             "form": form,
         },
         status=400 if form.errors else 200,

@@ -12,7 +12,7 @@ Nothing here imports Django, reads the network or logs report text. See docs/tri
 from .core import Reason, TriageEngine, TriageInput, TriageResult
 from .langid import LanguageGuess, LanguageIdentifier, get_identifier
 from .lexicon import Lexicon, Phrase
-from .links import extract_links, normalize_link
+from .links import KnownLinkMatch, Link, describe_link, extract_links, find_links, normalize_link
 from .pii import PersonalData, find_personal_data, redact
 from .taxonomy import AGE_GROUPS, DEFAULT_DEADLINES_MINUTES, HARM_CODES, LANGUAGES, URGENCIES
 from .urgency import UrgencyRules
@@ -25,7 +25,9 @@ __all__ = [
     "URGENCIES",
     "LanguageGuess",
     "LanguageIdentifier",
+    "KnownLinkMatch",
     "Lexicon",
+    "Link",
     "PersonalData",
     "Phrase",
     "Reason",
@@ -33,7 +35,9 @@ __all__ = [
     "TriageInput",
     "TriageResult",
     "UrgencyRules",
+    "describe_link",
     "extract_links",
+    "find_links",
     "find_personal_data",
     "get_identifier",
     "normalize_link",

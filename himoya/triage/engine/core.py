@@ -10,7 +10,10 @@ How a harm's score is made (all evidence on one scale, 0.5 = "decide yes"):
   only the heaviest counts; different aspects (secrecy + a meeting) are independent.
 * **reporter** - the harm the reporter chose: :data:`REPORTER_WEIGHT`, enough to flag on
   its own (we would rather over-triage a child's own report; an operator corrects).
-* **hash** - an image matched a known-abuse hash list: ``csam`` at 0.99.
+* **hash** - an image matched a known-abuse hash list: the list's harm (``csam`` by
+  default) at 0.99.
+* **link** - a link matched a known-link list (the platform passes the matches in): the
+  list's harm at 0.9, once per harm; a link imitating a well-known site: ``scam`` at 0.3.
 * **corrections** - models learnt from operators' corrections, if trained.
 
 Independent pieces combine by noisy-OR: ``1 - prod(1 - e)``. A harm is *flagged* when
@@ -37,6 +40,9 @@ from .urgency import Context, UrgencyRules
 
 REPORTER_WEIGHT = 0.5
 HASH_WEIGHT = 0.99
+KNOWN_LINK_WEIGHT = 0.9
+# A look-alike address is a warning sign of phishing, not enough to flag on its own.
+LOOKALIKE_WEIGHT = 0.3
 # Model evidence below this is not worth an operator's attention as a reason.
 MIN_MODEL_REASON = 0.2
 # The lexicons read this much of a text; the models read features.MAX_MODEL_CHARS.
@@ -50,7 +56,10 @@ class TriageInput:
     ``text`` may be ``str`` or raw ``bytes`` (decoded leniently). ``harm`` is the
     reporter's own choice (a taxonomy code) and ``age_group`` one of
     :data:`.taxonomy.AGE_GROUPS`; unknown values are ignored, with a reason saying so.
-    ``hash_match`` says an attached image matched a known-abuse hash list.
+    ``hash_match`` says an attached image matched a known-abuse hash list;
+    ``hash_match_label`` names the list(s) for the reason, and ``hash_match_harm`` the
+    taxonomy code the list is about (``csam`` when not given). ``known_links``: the
+    input's links that matched known-link lists (:class:`.links.KnownLinkMatch`).
     """
 
     text: str | bytes = ""
@@ -58,6 +67,9 @@ class TriageInput:
     age_group: str | None = None
     links: tuple[str, ...] = ()
     hash_match: bool = False
+    hash_match_label: str = ""
+    hash_match_harm: str | None = None
+    known_links: tuple[links_mod.KnownLinkMatch, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +77,7 @@ class Reason:
     """Why a score or the urgency is what it is. ``detail`` is operator-readable
     English; it never contains the input text beyond a matched lexicon phrase."""
 
-    signal: str  # lexicon | model | reporter | age | hash | rule | input
+    signal: str  # lexicon | model | reporter | age | hash | link | rule | input
     harm: str | None
     detail: str
     weight: float
@@ -287,8 +299,15 @@ class TriageEngine:
         if item.age_group and age_group is None:
             reasons.append(Reason("age", None, "the age group is not one the engine knows and was ignored", 0.0))
         if item.hash_match:
-            evidence["csam"].append(HASH_WEIGHT)
-            reasons.append(Reason("hash", "csam", "an attached image matches a known-abuse hash list", HASH_WEIGHT))
+            hash_harm = item.hash_match_harm if item.hash_match_harm in HARM_CODES else "csam"
+            named = f": {item.hash_match_label}" if item.hash_match_label else ""
+            evidence[hash_harm].append(HASH_WEIGHT)
+            reasons.append(
+                Reason("hash", hash_harm, f"an attached image matches a known-abuse hash list{named}", HASH_WEIGHT)
+            )
+
+        found_links = links_mod.find_links(text, tuple(str(x) for x in item.links))
+        reasons.extend(_link_reasons(item.known_links, found_links, evidence))
 
         harms = {h: round(_noisy_or(evidence[h]), 4) for h in HARM_CODES}
         flagged = sorted(
@@ -332,9 +351,32 @@ class TriageEngine:
             deadline_minutes=int(self.rules.deadlines_minutes[decision.urgency]),
             reasons=reasons,
             tags=tags,
-            links=links_mod.extract_links(text, tuple(str(x) for x in item.links)),
+            links=[link.normalized for link in found_links],
             personal_data=find_personal_data(to_text(item.text)),
         )
+
+
+def _link_reasons(
+    known: Sequence[links_mod.KnownLinkMatch], found: Sequence[links_mod.Link], evidence: dict[str, list[float]]
+) -> list[Reason]:
+    """Reasons for known-link matches and look-alike addresses; each harm counts once
+    (several entries matching one report are the same evidence)."""
+    reasons = []
+    counted: set[str] = set()
+    for match in known:
+        if match.harm not in HARM_CODES:
+            continue
+        weight = 0.0 if match.harm in counted else KNOWN_LINK_WEIGHT
+        if weight:
+            evidence[match.harm].append(weight)
+            counted.add(match.harm)
+        reasons.append(Reason("link", match.harm, match.describe(), weight))
+    for index, target in enumerate(dict.fromkeys(link.lookalike_of for link in found if link.lookalike_of)):
+        weight = 0.0 if index else LOOKALIKE_WEIGHT
+        if weight:
+            evidence["scam"].append(weight)
+        reasons.append(Reason("link", "scam", f"a link's address imitates {target}", weight))
+    return reasons
 
 
 def _strs(value: object) -> set[str]:

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         result = bootstrap()
         if not no_worker:
             threading.Thread(target=_run_worker, name="task-worker", daemon=True).start()
+            threading.Thread(target=_watch_deadlines, name="deadline-watch", daemon=True).start()
         if settings.TELEGRAM_BOT_TOKEN and not no_bot:
             from himoya.channels.telegram.polling import start_in_thread
 
@@ -58,10 +59,13 @@ class Command(BaseCommand):
 def _run_worker() -> None:
     from django_tasks_db.management.commands.db_worker import Worker
 
+    from himoya.hashes.index import warm
     from himoya.triage.service import get_engine
 
-    # Load the triage models before the first report arrives, not while it waits.
+    # Load the triage models and the hash-list index before the first report arrives,
+    # not while it waits.
     get_engine()
+    warm()
     Worker(
         queue_names=["default"],
         interval=0.2,
@@ -72,6 +76,12 @@ def _run_worker() -> None:
         worker_id=f"embedded-{uuid.uuid4().hex[:8]}",
         excluded_queue_names=[],
     ).run()
+
+
+def _watch_deadlines() -> None:
+    from himoya.cases.alerts import watch
+
+    watch()
 
 
 def serve(host: str, port: int, workers: int = 1) -> None:
