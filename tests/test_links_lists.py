@@ -10,9 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from himoya.audit.models import Action, AuditEntry
+from himoya.lib.imports import ImportProgress, ImportStatus
+from himoya.links.actions import run_import
 from himoya.links.listfile import MAX_FILE_BYTES
-from himoya.links.models import KnownLink
-from tests.conftest import verified_client
+from himoya.links.models import KnownLink, LinkImport
+from tests.conftest import committed, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +34,12 @@ GOOD_AND_BAD = (
 )
 
 
-def _upload(client, content: bytes | str, name="list.csv", **fields):
+def _upload(client, content: bytes | str, name="list.csv", url=URL, **fields):
+    """Send a list; the worker (immediate in tests) applies it and the import's page answers."""
     data = content.encode() if isinstance(content, str) else content
-    return client.post(URL + "import/", {"file": SimpleUploadedFile(name, data, "text/csv"), **fields})
+    with committed():
+        response = client.post(url + "import/", {"file": SimpleUploadedFile(name, data, "text/csv"), **fields})
+    return client.get(response["Location"]) if response.status_code == 302 else response
 
 
 def test_good_lines_are_imported_and_each_bad_line_is_named_with_why(supervisor):
@@ -57,6 +62,43 @@ def test_good_lines_are_imported_and_each_bad_line_is_named_with_why(supervisor)
         assert f"<td>{line}</td><td>" in page and why in page
     entry = AuditEntry.objects.get(action=Action.LINK_LIST_IMPORTED)
     assert entry.actor == supervisor and entry.detail == {"added": 3, "updated": 0, "rejected": 4, "strict": False}
+
+
+def test_the_list_is_applied_by_the_worker_and_its_page_follows_it(supervisor, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client = verified_client(supervisor)
+    response = client.post(URL + "import/", {"file": SimpleUploadedFile("list.csv", GOOD_AND_BAD.encode())})
+    job = LinkImport.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{URL}import/{job.pk}/"
+    assert (job.status, job.file_name, job.language) == (ImportStatus.WAITING, "list.csv", "en")
+    page = client.get(f"{URL}import/{job.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' in page and "<progress" in page and "You can leave this page" in page
+    assert not KnownLink.objects.exists()
+
+    seen = []
+    run_import(job, seen.append)
+    assert seen[0] == ImportProgress("checking", 0, 7) and seen[-1] == ImportProgress("saving", 0, 3)
+    job.refresh_from_db()
+    assert (job.status, job.added, job.error_count, bytes(job.data)) == (ImportStatus.DONE, 3, 4, b"")
+    fragment = client.get(f"{URL}import/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert fragment.startswith('<section id="import-status"') and "hx-trigger" not in fragment
+    assert "3 entries added." in fragment
+    assert "list.csv" in client.get(URL).content.decode()  # among the recent imports
+
+
+def test_line_problems_are_written_in_the_language_the_file_was_sent_in(supervisor):
+    page = _upload(verified_client(supervisor), GOOD_AND_BAD, url="/ru/staff/known-links/").content.decode()
+    job = LinkImport.objects.get()
+    assert job.language == "ru" and job.errors[2] == {"line": 6, "text": "Неизвестный код вида угрозы «no_such_harm»."}
+    assert "Неизвестный код вида угрозы «no_such_harm»." in page
+
+
+def test_an_import_the_worker_could_not_finish_says_nothing_was_imported(supervisor):
+    job = LinkImport.objects.create(
+        requested_by=supervisor, file_name="list.csv", language="en", status=ImportStatus.REFUSED, error_count=1
+    )
+    page = verified_client(supervisor).get(f"{URL}import/{job.pk}/").content.decode()
+    assert "The import stopped on an error and nothing was imported." in page
 
 
 def test_a_strict_import_with_a_bad_line_writes_nothing_and_says_so(supervisor):
@@ -173,7 +215,7 @@ def test_a_bad_entry_is_refused_with_a_reason_on_its_field(supervisor, data, fie
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", ""), ("get", "export.csv"), ("post", "import/"), ("post", "1/delete/")],
+    [("get", ""), ("get", "export.csv"), ("post", "import/"), ("get", "import/1/"), ("post", "1/delete/")],
 )
 def test_operators_and_outsiders_may_not_use_the_lists(operator, outsider, method, path):
     for user in (operator, outsider):

@@ -241,3 +241,17 @@ def test_the_dark_theme_choice_is_rendered_from_the_first_paint(operator, staff_
     assert 'class="staff theme-light"' in client.get(QUEUE).content.decode()
     client.cookies["himoya_theme"] = '"><script>'
     assert 'class="staff"' in client.get(QUEUE).content.decode()
+
+
+def test_opening_the_queue_or_the_shift_is_audited_but_live_redraws_are_not(operator, supervisor):
+    from tests.conftest import verified_client
+
+    staff_client = verified_client(operator)
+    assert staff_client.get(QUEUE, {"urgency": "P1", "language": "uz"}).status_code == 200
+    entry = AuditEntry.objects.get(action=Action.QUEUE_VIEWED)
+    assert entry.detail == {"page": "queue", "filters": {"urgency": "P1", "language": "uz"}}
+    staff_client.get(QUEUE, {"urgency": "P1"}, headers={"HX-Request": "true"})
+    assert AuditEntry.objects.filter(action=Action.QUEUE_VIEWED).count() == 1
+    verified_client(supervisor).get("/en/staff/cases/shift/")
+    shift = AuditEntry.objects.filter(action=Action.QUEUE_VIEWED).latest("id")
+    assert shift.actor == supervisor and shift.detail == {"page": "shift", "filters": {}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from himoya.accounts.models import User
@@ -48,6 +49,37 @@ def test_it_refuses_a_wrong_totp_code(operator, staff_password, wrong_totp_code)
     assert "That code did not work." in response.content.decode()
     assert client.get(CASES).status_code == 302
     assert not AuditEntry.objects.filter(action=Action.STAFF_SIGNED_IN).exists()
+
+
+def test_wrong_codes_make_the_next_try_wait_and_say_so(operator, staff_password, totp_code, wrong_totp_code):
+    client = Client()
+    _password_step(client, operator, staff_password)
+    device = TOTPDevice.objects.get(user=operator)
+    assert "That code did not work." in client.post(VERIFY, {"token": wrong_totp_code(device)}).content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    # Three wrong codes in a row: the device refuses even the right one for 4 seconds, and says so.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=3, throttling_failure_timestamp=timezone.now()
+    )
+    response = client.post(VERIFY, {"token": totp_code(device)})
+    assert response.status_code == 400
+    assert "Too many wrong codes. Wait 4 seconds, then try the newest code." in response.content.decode()
+
+
+def test_five_wrong_codes_lock_the_account_as_wrong_passwords_do(operator, staff_password, wrong_totp_code):
+    client = Client()
+    _password_step(client, operator, staff_password)
+    device = TOTPDevice.objects.get(user=operator)
+    statuses = []
+    for _ in range(5):
+        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)  # not waiting between tries
+        statuses.append(client.post(VERIFY, {"token": wrong_totp_code(device)}).status_code)
+    assert statuses == [400] * 4 + [429]
+    # The half-done sign-in is gone, and the right password meets the locked page.
+    assert client.get(VERIFY)["Location"] == LOGIN
+    again = _password_step(Client(), operator, staff_password)
+    assert again.status_code == 429 and "Account locked for now" in again.content.decode()
 
 
 @pytest.mark.parametrize("token", ["abcdef", "12 34", "", "1" * 9])

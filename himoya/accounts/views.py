@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import segno
+from axes.helpers import get_lockout_response as lockout_response
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -62,16 +68,26 @@ def verify(request):
         return redirect("accounts:login")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = next(
-            (
-                d
-                for d in TOTPDevice.objects.devices_for_user(user, confirmed=True)
-                if d.verify_token(form.cleaned_data["token"])
-            ),
-            None,
-        )
+        devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+        # After wrong codes each device refuses every code for a while (django-otp's
+        # throttling, 1, 2, 4… seconds): say so rather than call a right code wrong.
+        waits = [_throttle_seconds(d) for d in devices]
+        device = next((d for d in devices if d.verify_token(form.cleaned_data["token"])), None)
         if device is None:
-            form.add_error("token", _("That code did not work. Wait for a new one and try again."))
+            # A wrong code counts like a wrong password towards the account's lockout.
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
+            if getattr(request, "axes_locked_out", False):
+                del request.session[PENDING_USER]
+                return lockout_response(request, None, {"username": user.get_username()})
+            if waits and min(waits) > 0:
+                message = ngettext(
+                    "Too many wrong codes. Wait %(seconds)s second, then try the newest code.",
+                    "Too many wrong codes. Wait %(seconds)s seconds, then try the newest code.",
+                    min(waits),
+                ) % {"seconds": min(waits)}
+                form.add_error("token", message)
+            else:
+                form.add_error("token", _("That code did not work. Wait for a new one and try again."))
         else:
             del request.session[PENDING_USER]
             target = _safe_next(request, user)
@@ -80,6 +96,14 @@ def verify(request):
             record_sign_in(user)
             return redirect(target)
     return render(request, "accounts/verify.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _throttle_seconds(device) -> int:
+    """How long ``device`` refuses every code after wrong ones (0: it accepts a try now)."""
+    allowed, details = device.verify_is_allowed()
+    if allowed or not details or "locked_until" not in details:
+        return 0
+    return max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
 
 
 @require_http_methods(["GET", "POST"])

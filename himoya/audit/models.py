@@ -12,6 +12,7 @@ class Action(models.TextChoices):
     REPORT_SUBMITTED = "report.submitted", _("Report submitted")
     REPORT_VIEWED = "report.viewed", _("Report viewed")
     CASE_VIEWED = "case.viewed", _("Case viewed")
+    QUEUE_VIEWED = "queue.viewed", _("Case list viewed")
     CASE_CLAIMED = "case.claimed", _("Case claimed")
     CASE_RELEASED = "case.released", _("Case released")
     CASE_ASSIGNED = "case.assigned", _("Case assigned")

@@ -48,6 +48,14 @@ def view_case(case: Case, user) -> None:
         log(Action.CASE_VIEWED, actor=user, case=case)
 
 
+def view_queue(user, page: str, filters: dict) -> None:
+    """Record that ``user`` opened a list of cases (``page``: "queue" or "shift") and with
+    which filters. The live redraws that follow are not recorded again."""
+    shown = {name: str(value)[:60] for name, value in filters.items()}
+    with transaction.atomic():
+        log(Action.QUEUE_VIEWED, actor=user, page=page, filters=shown)
+
+
 def claim_case(case: Case, user) -> Case:
     """Make ``user`` the case's assignee; raises CaseConflict if someone holds it already.
 

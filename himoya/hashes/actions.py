@@ -3,8 +3,6 @@ row in the same transaction; every change also tells the processes to refresh th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +12,8 @@ from himoya.audit.log import log
 from himoya.audit.models import Action
 from himoya.cases.access import can_work
 from himoya.hashes import csvio, index
-from himoya.hashes.models import BankedHash, BankImport, HashBank, ImageHash, ImportStatus, ViewingPreference
+from himoya.hashes.models import BankedHash, BankImport, HashBank, ImageHash, ViewingPreference
+from himoya.lib.imports import ImportProgress, ImportStatus
 from himoya.triage.engine.images import fingerprint
 
 BANK_FIELDS = ("name", "source", "harm", "never_show", "max_distance", "min_quality", "enabled")
@@ -61,13 +60,6 @@ def start_import(user, bank: HashBank, *, file_name: str, data: bytes) -> BankIm
         job = BankImport.objects.create(bank=bank, requested_by=user, file_name=file_name[:200], data=data)
         transaction.on_commit(lambda: import_hashes.enqueue(job.pk))
     return job
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    phase: str  # "checking" | "saving"
-    done: int
-    total: int
 
 
 def run_import(job: BankImport, progress=lambda p: None) -> BankImport:

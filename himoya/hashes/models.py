@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from himoya.lib.imports import ImportStatus
 from himoya.triage.engine.hashindex import MAX_RADIUS
 
 # HMA's defaults: PDQ distance <= 31 and quality >= 50 count as a match.
@@ -123,13 +124,6 @@ class Match(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("hash match")
         verbose_name_plural = _("hash matches")
-
-
-class ImportStatus(models.TextChoices):
-    WAITING = "waiting", _("Waiting")
-    RUNNING = "running", _("Checking and saving")
-    DONE = "done", _("Imported")
-    REFUSED = "refused", _("Refused: nothing imported")
 
 
 class BankImport(models.Model):

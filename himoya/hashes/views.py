@@ -4,7 +4,6 @@ member of staff's picture settings."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, StreamingHttpResponse
@@ -18,7 +17,8 @@ from himoya.cases.access import get_case_for_user
 from himoya.hashes import actions, csvio
 from himoya.hashes.forms import BankAttachmentForm, HashBankForm, ImportForm, ViewingPreferenceForm
 from himoya.hashes.models import BankImport, HashBank
-from himoya.hashes.tasks import progress_key
+from himoya.hashes.tasks import PROGRESS
+from himoya.lib.imports import read_progress
 from himoya.reports.models import Attachment
 
 
@@ -82,13 +82,13 @@ def bank_import(request, pk: int):
 
 
 def _import_context(job: BankImport) -> dict:
-    phase, done, total = cache.get(progress_key(job.pk)) or ("", 0, 0)
+    progress = read_progress(PROGRESS, job.pk)
     return {
         "job": job,
-        "phase": phase,
-        "done": done,
-        "total": total,
-        "percent": round(100 * done / total) if total else None,
+        "phase": progress.phase,
+        "done": progress.done,
+        "total": progress.total,
+        "percent": progress.percent,
         "problems": [{"line": e["line"], "text": csvio.describe(e)} for e in job.errors],
         "more_problems": max(job.error_count - len(job.errors), 0),
     }

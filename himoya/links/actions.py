@@ -6,20 +6,24 @@ same transaction. Values are checked by :func:`himoya.links.listfile.check_entry
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone, translation
 
 from himoya.audit.log import log
 from himoya.audit.models import Action
+from himoya.lib.imports import ImportProgress, ImportStatus
 from himoya.links import folding
-from himoya.links.listfile import LineError, check_entry, read_list, write_rows
-from himoya.links.models import KnownLink, ReportLink
+from himoya.links.listfile import LineError, ListFileError, check_entry, check_lines, read_file, write_rows
+from himoya.links.models import KnownLink, LinkImport, ReportLink
 from himoya.reference.models import HarmCategory
 
 _BATCH = 1000
+Progress = Callable[[ImportProgress], None]
+ERRORS_KEPT = 500
 
 
 def _require(user, perm: str) -> None:
@@ -78,17 +82,26 @@ class ImportResult:
     applied: bool = True
 
 
-def import_known_links(user, data: bytes, *, strict: bool = False, source: str = "") -> ImportResult:
+def import_known_links(
+    user, data: bytes, *, strict: bool = False, source: str = "", progress: Progress | None = None
+) -> ImportResult:
     """Import a CSV list (see :mod:`himoya.links.listfile`).
 
     Good lines are added; an entry already listed (same value and match type) takes the
     file's harm, source and note. Bad lines are reported with their number and reason and
     skipped - or, with ``strict``, nothing at all is written. A file that cannot be read
     as a whole raises :class:`~himoya.links.listfile.ListFileError` and writes nothing.
-    ``source`` names the list where a line names none.
+    ``source`` names the list where a line names none. ``progress(ImportProgress)`` is
+    told how far the checking and then the saving have come.
     """
     _require(user, "links.add_knownlink")
-    entries, errors = read_list(data, harm_codes(), default_source=source.strip())
+    report = progress or (lambda _progress: None)
+    file = read_file(data)
+    total = len(file.rows)
+    report(ImportProgress("checking", 0, total))
+    entries, errors = check_lines(
+        file, harm_codes(), source.strip(), progress=lambda n: report(ImportProgress("checking", n, total))
+    )
     result = ImportResult(errors=errors)
     if strict and errors:
         result.applied = False
@@ -107,6 +120,7 @@ def import_known_links(user, data: bytes, *, strict: bool = False, source: str =
     ]
     with transaction.atomic():
         for start in range(0, len(rows), _BATCH):
+            report(ImportProgress("saving", start, len(rows)))
             batch = rows[start : start + _BATCH]
             listed = set(KnownLink.objects.filter(key__in={row.key for row in batch}).values_list("match_type", "key"))
             result.updated += sum((row.match_type, row.key) in listed for row in batch)
@@ -126,6 +140,49 @@ def import_known_links(user, data: bytes, *, strict: bool = False, source: str =
             strict=strict,
         )
     return result
+
+
+def start_import(user, *, file_name: str, data: bytes, strict: bool = False, source: str = "") -> LinkImport:
+    """Keep an uploaded list and have the worker check and apply it (see :func:`run_import`).
+
+    A file that cannot be read at all is refused at once with :class:`ListFileError`, and
+    nothing is kept. Line problems will be written in the language active now.
+    """
+    from himoya.links.tasks import import_links
+
+    _require(user, "links.add_knownlink")
+    read_file(data)
+    with transaction.atomic():
+        job = LinkImport.objects.create(
+            requested_by=user,
+            file_name=file_name[:200],
+            data=data,
+            strict=strict,
+            source=source.strip(),
+            language=translation.get_language() or "en",
+        )
+        transaction.on_commit(lambda: import_links.enqueue(job.pk))
+    return job
+
+
+def run_import(job: LinkImport, progress: Progress | None = None) -> LinkImport:
+    """Apply an uploaded list with :func:`import_known_links` and keep what came of it."""
+    LinkImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    with translation.override(job.language):
+        try:
+            result = import_known_links(
+                job.requested_by, bytes(job.data), strict=job.strict, source=job.source, progress=progress
+            )
+        except ListFileError as exc:
+            result = ImportResult(errors=[LineError(0, str(exc))], applied=False)
+    job.status = ImportStatus.DONE if result.applied else ImportStatus.REFUSED
+    job.added, job.updated = result.added, result.updated
+    job.error_count = len(result.errors)
+    job.errors = [{"line": error.line, "text": error.message} for error in result.errors[:ERRORS_KEPT]]
+    job.data = b""
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "added", "updated", "error_count", "errors", "data", "finished_at"])
+    return job
 
 
 def export_known_links(user) -> Iterator[str]:

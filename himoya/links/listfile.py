@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -87,12 +87,20 @@ def check_entry(value: str, match_type: str, harm: str, harm_codes: set[str]) ->
     return link.normalized, match_type
 
 
-def read_list(data: bytes, harm_codes: set[str], default_source: str = "") -> tuple[list[Entry], list[LineError]]:
-    """Entries of a CSV file and the lines that could not be used, with why.
+@dataclass(frozen=True)
+class ListFile:
+    """A file that could be read as a list: its value column's name, the columns and the lines."""
+
+    header: str
+    columns: dict[str, int]
+    rows: list[tuple[int, list[str]]]
+
+
+def read_file(data: bytes) -> ListFile:
+    """The lines of a CSV file, not checked yet (quick: no link is looked at).
 
     Raises :class:`ListFileError` when the file cannot be read at all (not UTF-8 text, no
     header naming the value and harm columns, too large, a line the CSV reader cannot parse).
-    A value listed twice with the same match type keeps its last line.
     """
     if len(data) > MAX_FILE_BYTES:
         raise ListFileError(_("The file is too large: at most %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
@@ -107,12 +115,25 @@ def read_list(data: bytes, harm_codes: set[str], default_source: str = "") -> tu
         ) from None
     rows = _rows(text)
     header, columns = _header(rows)
-    entries: dict[tuple[str, str], Entry] = {}
-    errors: list[LineError] = []
     if len(rows) > MAX_ROWS:
         raise ListFileError(_("The file has more than %(max)s lines.") % {"max": MAX_ROWS})
-    for line, cells in rows:
-        row = {name: cells[index].strip() if index < len(cells) else "" for name, index in columns.items()}
+    return ListFile(header, columns, rows)
+
+
+def check_lines(
+    file: ListFile, harm_codes: set[str], default_source: str = "", progress: Callable[[int], None] | None = None
+) -> tuple[list[Entry], list[LineError]]:
+    """Entries of a file and the lines that could not be used, with why.
+
+    A value listed twice with the same match type keeps its last line. ``progress(n)`` is
+    told every thousand lines how many have been checked.
+    """
+    entries: dict[tuple[str, str], Entry] = {}
+    errors: list[LineError] = []
+    for checked, (line, cells) in enumerate(file.rows, 1):
+        if progress is not None and checked % 1000 == 0:
+            progress(checked)
+        row = {name: cells[index].strip() if index < len(cells) else "" for name, index in file.columns.items()}
         source = row.get("source") or default_source
         note = row.get("note", "")
         try:
@@ -122,7 +143,7 @@ def read_list(data: bytes, harm_codes: set[str], default_source: str = "") -> tu
                     % {"source": _SOURCE_MAX, "note": _NOTE_MAX},
                     code="too_long",
                 )
-            match_type = row.get("match") or (MatchType.DOMAIN if header == "domain" else MatchType.EXACT)
+            match_type = row.get("match") or (MatchType.DOMAIN if file.header == "domain" else MatchType.EXACT)
             value, match_type = check_entry(row.get("value", ""), match_type, row.get("harm", ""), harm_codes)
         except ValidationError as exc:
             errors.append(LineError(line, exc.messages[0]))

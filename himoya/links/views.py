@@ -13,15 +13,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from himoya.accounts.decorators import staff_required
+from himoya.lib.imports import read_progress
 from himoya.links import actions
 from himoya.links.forms import ImportForm, KnownLinkForm, SearchForm
 from himoya.links.listfile import ListFileError
-from himoya.links.models import KnownLink
+from himoya.links.models import KnownLink, LinkImport
+from himoya.links.tasks import PROGRESS
 from himoya.triage.engine.links import normalize_link
 
 PAGE_SIZE = 50
 # Line errors listed after an import; the rest are counted.
 ERRORS_SHOWN = 100
+RECENT_IMPORTS = 5
 # Where each refusal of check_entry belongs on the add form.
 _ERROR_FIELDS = {"match": "match_type", "harm": "harm"}
 
@@ -59,20 +62,38 @@ def _add(request, form: KnownLinkForm) -> bool:
 @require_POST
 @staff_required("links.add_knownlink")
 def import_list(request):
+    """Keep the file and let the worker apply it; its page follows the progress. A file that
+    cannot be read at all is refused here, with the reason on the form."""
     form = ImportForm(request.POST, request.FILES)
-    result = None
     if form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            result = actions.import_known_links(
+            job = actions.start_import(
                 request.user,
-                form.cleaned_data["file"].read(),
+                file_name=upload.name,
+                data=upload.read(),
                 strict=form.cleaned_data["strict"],
                 source=form.cleaned_data["source"],
             )
         except ListFileError as exc:
             form.add_error("file", str(exc))
-    status = 200 if result is not None else 400
-    return _page(request, import_form=form, result=result, status=status)
+        else:
+            return redirect("links:import-status", pk=job.pk)
+    return _page(request, import_form=form, status=400)
+
+
+@staff_required("links.view_knownlink")
+def import_status(request, pk: int):
+    job = get_object_or_404(LinkImport, pk=pk)
+    line_errors = [error for error in job.errors if error["line"]][:ERRORS_SHOWN]
+    context = {
+        "job": job,
+        "progress": read_progress(PROGRESS, job.pk),
+        "line_errors": line_errors,
+        "errors_more": max(job.error_count - len(line_errors), 0) if line_errors else 0,
+    }
+    template = "links/_import_status.html" if request.headers.get("HX-Request") else "links/import.html"
+    return render(request, template, context)
 
 
 @staff_required("links.view_knownlink")
@@ -91,7 +112,7 @@ def delete(request, pk: int):
     return redirect("links:list")
 
 
-def _page(request, *, add_form=None, import_form=None, result=None, status=200):
+def _page(request, *, add_form=None, import_form=None, status=200):
     search = SearchForm(request.GET)
     entries = KnownLink.objects.select_related("harm", "added_by")
     if search.is_valid():
@@ -118,9 +139,7 @@ def _page(request, *, add_form=None, import_form=None, result=None, status=200):
             "query_string": query_string.urlencode(),
             "add_form": add_form or KnownLinkForm(),
             "import_form": import_form or ImportForm(),
-            "result": result,
-            "errors_shown": result.errors[:ERRORS_SHOWN] if result else [],
-            "errors_more": max(len(result.errors) - ERRORS_SHOWN, 0) if result else 0,
+            "imports": LinkImport.objects.filter(requested_by=request.user)[:RECENT_IMPORTS],
         },
         status=status,
     )

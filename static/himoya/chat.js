@@ -7,8 +7,7 @@
   var root = document.querySelector("[data-chat]");
   if (!root) { return; }
   var texts = JSON.parse(document.getElementById("chat-texts").textContent);
-  var socket = null;
-  var delay = 1000;
+  var live = null;
   var seenUpTo = 0;
   var hideTimers = {};
 
@@ -26,9 +25,7 @@
 
   function thread(reportId) { return root.querySelector('[data-thread="' + reportId + '"]'); }
 
-  function send(payload) {
-    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(payload)); }
-  }
+  function send(payload) { if (live) { live.send(payload); } }
 
   // Shown for a few seconds unless the other side keeps typing.
   function showFor(element, key, active) {
@@ -60,16 +57,6 @@
     }
   }
 
-  function setState(event) {
-    event.messages.forEach(function (id) {
-      var state = document.querySelector("#message-" + id + " [data-state]");
-      if (state) {
-        state.textContent = event.label;
-        state.className = "state state-" + event.state;
-      }
-    });
-  }
-
   function showTyping(event) {
     if (event.who === "reporter") {
       var place = thread(event.report);
@@ -81,34 +68,20 @@
     }
   }
 
-  var handlers = { message: addMessage, state: setState, typing: showTyping };
-
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + root.dataset.socket);
-    socket.onopen = function () {
-      delay = 1000;
+  live = himoyaLive.socket(root.dataset.socket, {
+    handlers: { message: addMessage, state: himoyaLive.showState, typing: showTyping },
+    open: function () {
       root.querySelector("[data-live-badge]").hidden = false;
       root.querySelector("[data-live-lost]").hidden = true;
       send({ type: "sync", after: maxId("[data-message]") });
       markSeen();
-    };
-    socket.onmessage = function (message) {
-      var event;
-      try { event = JSON.parse(message.data); } catch (error) { return; }
-      if (handlers[event.type]) { handlers[event.type](event); }
-    };
-    socket.onclose = function (event) {
+    },
+    close: function (event) {
       root.querySelector("[data-live-badge]").hidden = true;
-      if (event.code === 4403) { return; }
-      root.querySelector("[data-live-lost]").hidden = false;
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
-  }
-
+      root.querySelector("[data-live-lost]").hidden = event.code === 4403;
+    }
+  });
   document.addEventListener("visibilitychange", markSeen);
-  connect();
 
   // --- The reply form -------------------------------------------------------------------------
   var form = root.querySelector("[data-reply-form]");
@@ -151,25 +124,11 @@
 
   body.addEventListener("input", function () { typing(body.value.trim() !== ""); });
 
-  function showErrors(list) {
-    errors.innerHTML = "";
-    list.forEach(function (text) {
-      var line = document.createElement("p");
-      line.textContent = text;
-      errors.appendChild(line);
-    });
-    errors.hidden = list.length === 0;
-    if (list.length) {
-      body.setAttribute("aria-invalid", "true");
-      body.focus();
-    } else {
-      body.removeAttribute("aria-invalid");
-    }
-  }
+  function showErrors(list) { himoyaLive.showErrors(errors, body, list); }
 
   // While the socket is down the form posts as usual: the page that comes back is complete.
   form.addEventListener("submit", function (event) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) { return; }
+    if (!live.isOpen()) { return; }
     event.preventDefault();
     if (sendButton.disabled) { return; }
     sendButton.disabled = true;

@@ -12,19 +12,12 @@
   var field = form.querySelector("textarea");
   var errors = form.querySelector("[data-send-errors]");
   var button = form.querySelector("button[type=submit]");
-  var socket = null;
-  var delay = 1000;
+  var live = null;
   var refs = 0;
   var lastTyping = 0;
   var typingTimer = null;
 
-  function send(payload) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(payload));
-      return true;
-    }
-    return false;
-  }
+  function send(payload) { return !!live && live.send(payload); }
 
   function maxId() {
     var best = 0;
@@ -57,35 +50,11 @@
     }
   }
 
-  function setState(event) {
-    event.messages.forEach(function (id) {
-      var state = document.querySelector("#message-" + id + " [data-state]");
-      if (state) {
-        state.textContent = event.label;
-        state.className = "state state-" + event.state;
-      }
-    });
-  }
-
-  function showErrors(messages) {
-    errors.innerHTML = "";
-    messages.forEach(function (text) {
-      var line = document.createElement("p");
-      line.textContent = text;
-      errors.appendChild(line);
-    });
-    errors.hidden = messages.length === 0;
-    if (messages.length) {
-      field.setAttribute("aria-invalid", "true");
-      field.focus();
-    } else {
-      field.removeAttribute("aria-invalid");
-    }
-  }
+  function showErrors(messages) { himoyaLive.showErrors(errors, field, messages); }
 
   var handlers = {
     message: add,
-    state: setState,
+    state: himoyaLive.showState,
     typing: function (event) { showTyping(event.active); },
     sent: function () {
       field.value = "";
@@ -99,28 +68,6 @@
     }
   };
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + root.dataset.socket);
-    socket.onopen = function () {
-      delay = 1000;
-      document.body.dataset.live = "on";
-      send({ type: "sync", after: maxId() });
-      seen();
-    };
-    socket.onmessage = function (message) {
-      var event;
-      try { event = JSON.parse(message.data); } catch (error) { return; }
-      if (handlers[event.type]) { handlers[event.type](event); }
-    };
-    socket.onclose = function (event) {
-      document.body.dataset.live = "off";
-      button.disabled = false;
-      if (event.code === 4403) { return; }
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
-  }
 
   form.addEventListener("submit", function (event) {
     // While the socket is down the form posts as usual.
@@ -150,6 +97,17 @@
     }
   });
 
+  live = himoyaLive.socket(root.dataset.socket, {
+    handlers: handlers,
+    open: function () {
+      document.body.dataset.live = "on";
+      send({ type: "sync", after: maxId() });
+      seen();
+    },
+    close: function () {
+      document.body.dataset.live = "off";
+      button.disabled = false;
+    }
+  });
   document.addEventListener("visibilitychange", seen);
-  connect();
 })();

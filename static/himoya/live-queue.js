@@ -15,7 +15,6 @@
   var status = document.querySelector("[data-live-status]");
   var refreshTimer = null;
   var fallbackTimer = null;
-  var delay = 1000;
 
   function refresh() {
     if (refreshTimer) { return; }
@@ -40,23 +39,12 @@
   }
 
   function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/queue/");
-    var wasLive = false;
-    socket.onopen = function () {
-      delay = 1000;
-      wasLive = true;
-      setLive(true);
+    himoyaLive.socket("/ws/queue/", {
       // Whatever changed while the socket was down.
-      refresh();
-    };
-    socket.onmessage = refresh;
-    socket.onclose = function (event) {
-      setLive(false);
-      if (event.code === 4403) { return; }
-      setTimeout(connect, wasLive ? 1000 : delay);
-      delay = Math.min(delay * 2, 30000);
-    };
+      open: function () { setLive(true); refresh(); },
+      message: refresh,
+      close: function () { setLive(false); }
+    });
   }
 
   // --- Redraws keep the keyboard where it was -------------------------------------------------

@@ -41,13 +41,13 @@ def test_a_supervisor_imports_a_list_and_the_case_page_shows_the_match(
     csv_file.write_text(LIST)
     page.get_by_label("CSV file").set_input_files(str(csv_file))
     page.get_by_role("button", name="Import", exact=True).click()
-    page.wait_for_url("**/en/staff/known-links/import/")
+    page.wait_for_url("**/en/staff/known-links/import/*/")
     desk.shot("imported-with-an-error")
-    result = page.locator("#import-result")
+    result = page.locator("#import-status")
     assert "1 entry added." in result.inner_text()
     assert "1 line had an error and was skipped" in result.inner_text()
     assert "is not a web address or a user name" in result.get_by_role("table").inner_text()
-    _check(desk, "known links after an import", found)
+    _check(desk, "known-link import", found)
 
     # Adding an entry with the keyboard only.
     page.goto(f"{live_server.url}/en/staff/known-links/")

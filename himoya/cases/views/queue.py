@@ -44,6 +44,7 @@ def case_list(request):
     if request.headers.get("HX-Request"):
         return render(request, "cases/_list.html", context)
     context["shift"] = current_shift(request.user)
+    actions.view_queue(request.user, "queue", form.values())
     return render(request, "cases/list.html", context)
 
 

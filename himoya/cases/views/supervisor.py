@@ -57,6 +57,7 @@ def _context(request) -> dict:
 
 @staff_required(ASSIGN)
 def shift_view(request):
+    actions.view_queue(request.user, "shift", {})
     return render(request, "cases/supervisor.html", {**_context(request), "shift": current_shift(request.user)})
 
 
