@@ -1,9 +1,8 @@
 """Operator console timing: the queue page with 100,000 open cases, on SQLite and PostgreSQL.
 
-For each engine a database is made (a temporary SQLite file; PostgreSQL database
-``bench_console`` on the server of ``HIMOYA_BENCH_POSTGRES_URL``, default
-``postgres://postgres@127.0.0.1:5432/postgres``, dropped and made again, dropped at the end),
-migrated, and filled through the ORM's ``bulk_create`` with 100,000 open cases and 20,000
+For each engine a database is made (a temporary SQLite file; a PostgreSQL database of its
+own on the server of ``HIMOYA_BENCH_POSTGRES_URL``, default
+``postgres://postgres@127.0.0.1:5432/postgres``, dropped at the end), migrated, and filled through the ORM's ``bulk_create`` with 100,000 open cases and 20,000
 closed ones: urgencies P1 2 %, P2 15 %, P3 50 %, P4 33 %; deadlines from two days past to
 three days ahead; every harm, language, channel and region; one in ten held by one of
 twenty operators. Then the queue page is requested through Django's test client, signed in
@@ -26,19 +25,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from _common import PYTHON, ROOT, load_average, temp_dir
+from _common import PYTHON, load_average, on_each_engine, run_json
 
-PG_DATABASE = "bench_console"
 URGENCY_SHARES = [("P1", 0.02), ("P2", 0.15), ("P3", 0.50), ("P4", 0.33)]
 OPERATORS = 20
 # What operators and supervisors open most: the whole queue, then narrowed views.
@@ -199,55 +194,11 @@ def worker(cases: int, closed: int, requests: int, seed: int) -> dict:
 # --- Driver: one database per engine ----------------------------------------------------------
 
 
-def _run_worker(engine: str, args, env: dict[str, str]) -> dict:
+def bench(engine: str, args) -> dict | None:
+    """The queue figures of one engine, measured by a worker process on a fresh database."""
     cmd = [PYTHON, str(Path(__file__).resolve()), "--worker", "--cases", str(args.cases)]
     cmd += ["--closed", str(args.closed), "--requests", str(args.requests), "--seed", str(args.seed)]
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=3600)
-    if done.returncode != 0:
-        sys.exit(f"{engine} worker failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _base_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        {"HIMOYA_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "config.settings", "HIMOYA_LOG_LEVEL": "WARNING"}
-    )
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
-def bench_sqlite(args) -> dict:
-    data_dir = temp_dir("himoya-bench-console-")
-    try:
-        return _run_worker("sqlite", args, _base_env(data_dir))
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def bench_postgresql(args) -> dict | None:
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    admin_url = os.environ.get("HIMOYA_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL not reachable ({exc}); skipping it", file=sys.stderr)
-        return None
-    data_dir = temp_dir("himoya-bench-console-")
-    try:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-        env = _base_env(data_dir)
-        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + PG_DATABASE
-        return _run_worker("postgresql", args, env)
-    finally:
-        if not args.keep:
-            admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        admin.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    return on_each_engine(engine, "console", lambda env: run_json(cmd, env, what=f"{engine} worker"))
 
 
 def messages_p99() -> float | None:
@@ -270,7 +221,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], action="append")
     parser.add_argument("--no-messages", action="store_true", help="leave out the live-conversation half")
-    parser.add_argument("--keep", action="store_true", help=f"keep the PostgreSQL database {PG_DATABASE}")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -278,7 +228,7 @@ def main() -> None:
         return
     engines = {}
     for engine in args.engine or ["sqlite", "postgresql"]:
-        result = bench_sqlite(args) if engine == "sqlite" else bench_postgresql(args)
+        result = bench(engine, args)
         if result is not None:
             engines[engine] = result
     print(f"load average: {load_average()}")
