@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -28,31 +27,10 @@ def home(request):
     return render(request, "web/home.html")
 
 
-def _too_large(request):
-    return render(
-        request,
-        "web/error.html",
-        {
-            "title": _("Your files are too large"),
-            "message": _(
-                "Together they can be up to %(mb)s MB. Nothing was sent. "
-                "Please go back and choose fewer or smaller pictures."
-            )
-            % {"mb": settings.REQUEST_MAX_BYTES // (1024 * 1024)},
-        },
-        status=413,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def report(request):
     if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.REQUEST_MAX_BYTES:
-            return _too_large(request)
+        # A body over the whole limit never gets here (see middleware.refuse_oversized_requests).
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
