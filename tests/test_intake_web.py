@@ -33,6 +33,26 @@ def test_it_files_an_anonymous_report_and_shows_the_code_once(reference):
     assert code not in client.get(again["Location"]).content.decode()
 
 
+def test_the_session_row_never_holds_the_code_in_the_clear(reference):
+    from django.contrib.sessions.models import Session
+
+    client = Client()
+    response = _post_report(client)
+    stored = Session.objects.get().get_decoded()  # before the code is shown: the row is all there is
+    done = client.get(response["Location"])
+    code = re.search(r'id="case-code">([A-Z0-9-]+)<', done.content.decode()).group(1)
+    assert code not in str(stored) and code.replace("-", "") not in str(stored)
+
+
+def test_a_done_page_with_a_tampered_code_goes_to_the_code_form(reference):
+    client = Client()
+    response = _post_report(client)
+    session = client.session
+    session["reporter_new_code"] = "00" * 40
+    session.save()
+    assert client.get(response["Location"])["Location"].endswith("/case/")
+
+
 def test_it_opens_the_case_with_the_code_and_takes_a_message(file_report):
     submission = file_report()
     client = Client()

@@ -13,6 +13,7 @@ from himoya.cases.models import STATUS_FOR_REPORTER
 from himoya.channels.web.forms import CodeForm, MessageForm, ReportForm
 from himoya.conversations.actions import receive_message, reporter_viewed
 from himoya.knowledge.suggest import suggest_for_report
+from himoya.lib.fields import keyring
 from himoya.reports.actions import NewReport, submit_report
 from himoya.reports.lookup import TooManyAttempts, lookup_report
 from himoya.reports.models import Channel, Report
@@ -52,7 +53,9 @@ def report(request):
             logger.info("report received", extra={"case": submission.case.pk})
             request.session.cycle_key()
             request.session[SESSION_REPORT] = submission.report.pk
-            request.session[SESSION_NEW_CODE] = submission.code
+            # Shown once on the next page; until then the session row holds it encrypted, like
+            # everything else a database reader could use to open the conversation.
+            request.session[SESSION_NEW_CODE] = keyring().encrypt(submission.code, SESSION_NEW_CODE).hex()
             return redirect("web:report_done")
         # A picture over the limit is the same refusal as a request over it: 413.
         status = 413 if form.has_error("screenshots", "too_large") else 400
@@ -63,8 +66,9 @@ def report(request):
 
 
 def report_done(request):
-    code = request.session.pop(SESSION_NEW_CODE, None)
-    if code is None:
+    try:
+        code = keyring().decrypt(bytes.fromhex(request.session.pop(SESSION_NEW_CODE)), SESSION_NEW_CODE)
+    except (KeyError, TypeError, ValueError):  # none waiting, or not one of ours (DecryptionError)
         return redirect("web:conversation")
     report = Report.objects.filter(pk=request.session.get(SESSION_REPORT)).select_related("harm").first()
     advice = suggest_for_report(report) if report is not None else []
