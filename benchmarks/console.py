@@ -1,15 +1,15 @@
 """Operator console timing: the queue page with 100,000 open cases, on SQLite and PostgreSQL.
 
-For each engine a database is made (a temporary SQLite file; a PostgreSQL database of its
-own on the server of ``HIMOYA_BENCH_POSTGRES_URL``, default
-``postgres://postgres@127.0.0.1:5432/postgres``, dropped at the end), migrated, and filled through the ORM's ``bulk_create`` with 100,000 open cases and 20,000
-closed ones: urgencies P1 2 %, P2 15 %, P3 50 %, P4 33 %; deadlines from two days past to
-three days ahead; every harm, language, channel and region; one in ten held by one of
-twenty operators. Then the queue page is requested through Django's test client, signed in
-as an operator with both factors — the whole middleware stack, sessions, permissions,
-template — and the median of ``--requests`` requests is the figure. The same is done for
-some filtered views and for the supervisor's shift view, and the queries of one queue page
-are counted.
+For each engine a database is made (a temporary SQLite file; a PostgreSQL database of its own
+on the server of ``HIMOYA_BENCH_POSTGRES_URL``, default
+``postgres://postgres@127.0.0.1:5432/postgres``, dropped at the end), migrated, and filled
+through the ORM's ``bulk_create`` with 100,000 open cases and 20,000 closed ones: urgencies P1
+2 %, P2 15 %, P3 50 %, P4 33 %; deadlines from two days past to three days ahead; every harm,
+language, channel and region; one in ten held by one of twenty operators. Then the queue page
+is requested through Django's test client, signed in as an operator with both factors — the
+whole middleware stack, sessions, permissions, template — and the median of ``--requests``
+requests is the figure. The same is done for some filtered views and for the supervisor's shift
+view, and the queries of one queue page are counted.
 
 The live-conversation half of the console benchmark lives in ``benchmarks/_console_messages.py``
 (``measure_messages()``, returning the p99 in ms of messages across 50 conversations); if

@@ -75,3 +75,31 @@ def test_operator_corrections_are_learnt(trained):
     result = engine.triage("they play the purple fox game")
     assert "dangerous_challenge" in result.flagged
     assert any("corrections" in r.detail for r in result.reasons)
+
+
+def test_nb_svm_weights_are_stored_as_the_logistic_rows_the_engine_scores():
+    import numpy as np
+
+    from himoya.triage.engine import features
+    from himoya.triage.engine.training import calibrated_estimator, class_probabilities, fit_margins, fit_platt
+
+    texts = [f"{t} {i}" for i in range(8) for t in HAM + SPAM]
+    labels = ["ham" if t in HAM else "spam" for i in range(8) for t in HAM + SPAM]
+    counts = features.raw_counts(texts)
+    idf = features.idf_from_df(features.document_frequency(counts), len(texts))
+    x = features.weigh(counts, idf)
+    for classes, y in ((("spam", "ham"), labels), (("spam", "ham", "other"), labels[:-3] + ["other"] * 3)):
+        margins = fit_margins(x, y, classes, 0.5, seed=1)
+        platt = fit_platt(margins.decision(x), y, classes)
+        proba = class_probabilities(calibrated_estimator(margins, platt, classes), x)
+        sig = 1.0 / (1.0 + np.exp(-(np.asarray([a for a, _ in platt]) * margins.decision(x) + [b for _, b in platt])))
+        expected = np.column_stack([sig[:, 0], 1 - sig[:, 0]]) if len(classes) == 2 else sig / sig.sum(1, keepdims=True)
+        assert np.allclose(proba, expected, atol=1e-5)
+        assert (proba.argmax(1) == [classes.index(label) for label in y]).mean() > 0.9
+
+
+def test_turkic_letters_are_folded_so_both_spellings_share_features():
+    from himoya.triage.engine.features import model_text
+
+    assert model_text("ÇALIŞIN İyi Günler") == model_text("calisin iyi gunler") == "calisin iyi gunler"
+    assert model_text("Mən səni görürəm") == "men seni gorurem"

@@ -10,7 +10,8 @@ an inverse document frequency learnt at training time (the one fitted object, st
 with the models), rows L2-normalised. Character n-grams carry across sources and languages: they see stems
 under Turkic and Russian suffixes, leetspeak, misspellings and transliteration. The
 normalisation removes what is specific to a source rather than to a harm (user
-handles, URLs, retweet markers, HTML entities, digits, letter stretching).
+handles, URLs, retweet markers, HTML entities, digits, letter stretching) and folds
+Turkic letters to ASCII (typed either way in chat).
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ from .normalize import clean
 
 # Bump when the feature function changes: model files record the version they were
 # trained with, and the engine refuses a mismatch rather than scoring garbage.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
-CHAR_FEATURES = 2**19
-WORD_FEATURES = 2**18
+# 2**20 + 2**19 rather than half that: the six sets fill 640,000 of 786,432 buckets at
+# the smaller size, and the collisions cost Turkish about half a macro-F1 point. The
+# shipped weights are pruned, so only the IDF vector grows (1.5 MB of uint8).
+CHAR_FEATURES = 2**20
+WORD_FEATURES = 2**19
 N_FEATURES = CHAR_FEATURES + WORD_FEATURES
 
 # Longest text the models look at. Harm signals in a report sit in its first pages;
@@ -46,11 +50,20 @@ _DIGITS_RE = re.compile(r"\d")
 _STRETCH_RE = re.compile(r"(\w)\1{2,}")
 _ZWSP_RE = re.compile(r"\s+")
 
+# Turkic letters folded to their ASCII base after case folding. Turkish and Azerbaijani
+# chat is often typed without them ("calisin" for "çalışın"), and casefold() leaves a
+# combining dot on "İ" ("i̇") and keeps dotless "ı" apart from "i": folding makes both
+# spellings the same n-grams, so what the Turkish model learns also reaches
+# Azerbaijani written either way (measured: same or slightly better OffensEval CV).
+_TURKIC_FOLD = str.maketrans(
+    {"ı": "i", "\u0307": None, "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u", "ə": "e", "â": "a", "î": "i", "û": "u"}
+)
+
 
 def model_text(text: str) -> str:
     """Normalise one text for the classifiers (also used by training)."""
     text = clean(html.unescape(text[: MAX_MODEL_CHARS * 2]))[:MAX_MODEL_CHARS]
-    text = text.casefold()
+    text = text.casefold().translate(_TURKIC_FOLD)
     text = _URL_RE.sub(" url ", text)
     text = _EMAIL_RE.sub(" email ", text)
     text = _HANDLE_RE.sub(" @user ", text)
