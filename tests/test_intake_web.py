@@ -74,15 +74,17 @@ def test_it_rejects_unknown_case_code_without_revealing_anything(reference):
 
 def test_the_database_holds_no_plaintext_narrative(file_report, django_db_blocker):
     secret = "UNIQUE-SECRET-STORY sextortion threat from user xyz"
-    file_report(narrative=secret, contact="+994 50 123 45 67")
+    file_report(narrative=secret, contact="+994 50 123 45 67", links=["https://instagram.com/my.own.account"])
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT narrative, contact FROM reports_report")
-        narrative, contact = cursor.fetchone()
+        cursor.execute("SELECT narrative, contact, links FROM reports_report")
+        narrative, contact, links = cursor.fetchone()
     assert b"UNIQUE-SECRET" not in bytes(narrative)
     assert b"123 45 67" not in bytes(contact)
-    assert Report.objects.get().narrative == secret
+    assert b"my.own.account" not in bytes(links)
+    report = Report.objects.get()
+    assert (report.narrative, report.links) == (secret, ["https://instagram.com/my.own.account"])
 
 
 def test_a_help_now_report_is_p1_with_a_15_minute_deadline(file_report):

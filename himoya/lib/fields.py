@@ -8,6 +8,8 @@ Encrypted fields cannot be filtered or ordered on.
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 
@@ -62,3 +64,13 @@ class EncryptedBinaryField(_Encrypted):
 
     def _open(self, token: bytes) -> bytes:
         return keyring().decrypt_bytes(token, self._context)
+
+
+class EncryptedJSONField(_Encrypted):
+    """A JSON value (say, a list of links) stored encrypted."""
+
+    def _seal(self, value) -> bytes:
+        return keyring().encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")), self._context)
+
+    def _open(self, token: bytes):
+        return json.loads(keyring().decrypt(token, self._context))

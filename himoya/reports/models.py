@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from himoya.lib.fields import EncryptedBinaryField, EncryptedTextField
+from himoya.lib.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -42,7 +42,7 @@ class Report(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     language = models.CharField(max_length=8)
     narrative = EncryptedTextField()
-    links = models.JSONField(default=list, blank=True)
+    links = EncryptedJSONField(default=list, blank=True)
     harm = models.ForeignKey(
         "reference.HarmCategory",
         verbose_name=_("harm chosen by the reporter"),
