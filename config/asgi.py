@@ -13,10 +13,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from himoya.lib.asgi import SyncPool  # noqa: E402
+
+# The partner API's requests run whole in a pool thread, the rest as Django's ASGI handler
+# runs them (himoya/lib/asgi.py says why).
+http_application = SyncPool(django_application, prefixes=("/api/",), threads=8)
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": http_application,
         "websocket": AllowedHostsOriginValidator(
             CookieMiddleware(SessionMiddleware(AuthMiddleware(URLRouter(websocket_urlpatterns))))
         ),

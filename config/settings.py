@@ -142,7 +142,10 @@ else:
     }
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
-    # BEGIN so two writers queue on busy_timeout instead of failing mid-transaction.
+    # BEGIN so two writers queue on busy_timeout instead of failing mid-transaction. The
+    # backend is Django's, with the process's writers queued on a lock of their own rather
+    # than sleeping in SQLite's busy handler (himoya/lib/sqlite/base.py).
+    _db["ENGINE"] = "himoya.lib.sqlite"
     _db["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",

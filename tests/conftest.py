@@ -40,9 +40,13 @@ def _test_settings(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from himoya.reports import known
+
     cache.clear()
+    known.clear()
     yield
     cache.clear()
+    known.clear()
 
 
 @pytest.fixture(scope="session")

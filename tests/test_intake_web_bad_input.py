@@ -133,8 +133,8 @@ def test_it_refuses_a_request_over_the_total_limit_before_reading_it(settings, b
 
 
 @pytest.mark.parametrize("path", ["/en/report/", "/en/staff/known-links/import/", "/en/staff/login/"])
-def test_an_oversized_body_is_refused_before_the_csrf_check_reads_it(path, settings, before, stored_counts):
-    # Without a CSRF token the check would answer 403 - after reading the whole body to look
+def test_an_oversized_body_is_refused_before_the_csrf_check_parses_it(path, settings, before, stored_counts):
+    # Without a CSRF token the check would answer 403 - after parsing the whole body to look
     # for one. The size is refused first, from the Content-Length header alone.
     settings.REQUEST_MAX_BYTES = 1024 * 1024
     upload = SimpleUploadedFile("big.png", bytes(2 * 1024 * 1024), "image/png")

@@ -28,6 +28,7 @@ from himoya.audit.models import Action
 from himoya.cases.models import Case, Status
 from himoya.links.keys import link_key
 from himoya.links.models import PossibleDuplicate, ReportLink, Similarity
+from himoya.reports.models import Report
 from himoya.triage.engine.links import Link, find_links
 
 # Cases offered as possible duplicates of one report, most recent first.
@@ -76,32 +77,74 @@ def decide(narrative: str, links: list[str], *, keep_apart: bool = False) -> Fol
     found = [(link, Keys.of(link)) for link in links_of(narrative, links)]
     certain = sorted({keys.key for link, keys in found if link.specific and link.host})
     _lock(certain)
-    open_links = ReportLink.objects.filter(report__case__status__in=_OPEN)
-    same = sorted(set(open_links.filter(key__in=certain).values_list("report__case_id", flat=True)))
+    wanted = {
+        column: {getattr(keys, column.removesuffix("_key")) for _link, keys in found} - {""}
+        for column in _SIMILAR_COLUMNS
+    }
+    same, similar = _open_cases(certain, wanted)
     fold = Fold(found)
     if same and not keep_apart:
         fold.case = Case.objects.select_for_update().filter(pk=same[0], status__in=_OPEN).first()
     for case_id in same:
         if fold.case is None or case_id != fold.case.pk:
             fold.similar[case_id] = Similarity.SAME_LINK
-    for column, reason in (
-        ("anchor_key", Similarity.SAME_ACCOUNT),
-        ("handle_key", Similarity.SAME_HANDLE),
-        ("site_key", Similarity.SAME_SITE),
-    ):
-        wanted = {getattr(keys, column.removesuffix("_key")) for _link, keys in found} - {""}
-        if not wanted or len(fold.similar) >= MAX_SUGGESTIONS:
+    for column, reason in _SIMILAR_COLUMNS.items():
+        if not wanted[column] or len(fold.similar) >= MAX_SUGGESTIONS:
             continue
-        case_ids = (
-            open_links.filter(**{f"{column}__in": wanted})
-            .values_list("report__case_id", flat=True)
-            .distinct()
-            .order_by("-report__case_id")[: MAX_SUGGESTIONS + 1]
-        )
-        for case_id in case_ids:
+        for case_id in similar[column]:
             if (fold.case is None or case_id != fold.case.pk) and len(fold.similar) < MAX_SUGGESTIONS:
                 fold.similar.setdefault(case_id, reason)
     return fold
+
+
+# Columns of weaker likeness, strongest first, and what a match on each suggests.
+_SIMILAR_COLUMNS = {
+    "anchor_key": Similarity.SAME_ACCOUNT,
+    "handle_key": Similarity.SAME_HANDLE,
+    "site_key": Similarity.SAME_SITE,
+}
+
+
+def _open_cases(certain: list[str], wanted: dict[str, set[str]]) -> tuple[list[int], dict[str, list[int]]]:
+    """Open cases holding any of the ``certain`` link keys (all of them, in id order), and per
+    column of ``wanted`` the most recent open cases holding one of its keys (at most
+    ``MAX_SUGGESTIONS + 1``, newest first).
+
+    One statement for every question: intake asks it for each report, and building the four
+    queries through the ORM cost more than all of the rest of storing the report.
+    """
+    if not certain and not any(wanted.values()):
+        return [], {column: [] for column in wanted}
+    links, reports, cases = ReportLink._meta.db_table, Report._meta.db_table, Case._meta.db_table
+    qn = connection.ops.quote_name
+    source = (
+        f"FROM {qn(links)} l JOIN {qn(reports)} r ON r.{qn('id')} = l.{qn('report_id')} "
+        f"JOIN {qn(cases)} c ON c.{qn('id')} = r.{qn('case_id')} "
+        f"WHERE c.{qn('status')} IN (%s, %s)"
+    )
+    parts: list[str] = []
+    params: list = []
+    tags = [("key", certain, None)] + [
+        (column, sorted(values), MAX_SUGGESTIONS + 1) for column, values in wanted.items()
+    ]
+    for tag, (column, values, limit) in enumerate(tags):
+        if not values:
+            continue
+        marks = ", ".join(["%s"] * len(values))
+        inner = f"SELECT DISTINCT r.{qn('case_id')} AS case_id {source} AND l.{qn(column)} IN ({marks})"
+        if limit is not None:
+            inner += f" ORDER BY r.{qn('case_id')} DESC LIMIT {int(limit)}"
+        # Only quoted names and integers are formatted in; every value is a parameter.
+        parts.append(f"SELECT {tag} AS tag, case_id FROM ({inner}) AS s{tag}")  # noqa: S608
+        params += [*(status.value for status in _OPEN), *values]
+    found: dict[int, list[int]] = {tag: [] for tag in range(len(tags))}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for tag, case_id in cursor.fetchall():
+            found[tag].append(case_id)
+    same = sorted(found[0])
+    similar = {column: sorted(found[tag], reverse=True) for tag, (column, _values, _limit) in enumerate(tags) if tag}
+    return same, similar
 
 
 def record(fold: Fold, report) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, router, transaction
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from himoya.audit.log import log
 from himoya.audit.models import Action
@@ -14,6 +16,7 @@ from himoya.hashes import intake as picture_intake
 from himoya.lib import codes
 from himoya.links import folding
 from himoya.reference.models import HarmCategory, Region, Urgency
+from himoya.reports import known
 from himoya.reports.models import AgeGroup, Attachment, Report
 from himoya.reports.validation import CheckedImage
 from himoya.triage.tasks import triage_report
@@ -71,7 +74,7 @@ def submit_report(new: NewReport) -> Submission:
         fold = folding.decide(new.narrative, new.links, keep_apart=keep_apart)
         case = fold.case
         if case is None:
-            harm = new.harm or HarmCategory.objects.get(code="other")
+            harm = new.harm or known.harms.get("other") or HarmCategory.objects.get(code="other")
             case = Case(
                 urgency=urgency,
                 harm=harm,
@@ -123,5 +126,21 @@ def submit_report(new: NewReport) -> Submission:
         )
         folding.record(fold, report)
         # Triage runs in the worker and then announces the case to consoles.
-        transaction.on_commit(lambda: triage_report.enqueue(report.pk))
+        _enqueue_on_commit(triage_report, report.pk)
     return Submission(report=report, case=case, code=code)
+
+
+def _enqueue_on_commit(task, *args) -> None:
+    """Queue ``task`` so that it runs only if the current transaction commits.
+
+    With the database task backend on the same database the task's row is simply written in
+    this transaction: it commits with the report or not at all, and the worker cannot see it
+    before. That spares each report a second write transaction, which on SQLite means a
+    second turn at the one write lock. Any other backend is called once the transaction
+    has committed.
+    """
+    backend = task.get_backend()
+    if isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS:
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args))

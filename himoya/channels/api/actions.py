@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from himoya.audit.log import log
 from himoya.audit.models import Action
+from himoya.channels.api import auth
 from himoya.channels.api.models import Partner, PartnerToken
 
 
@@ -23,3 +24,7 @@ def revoke_token(row: PartnerToken, *, by=None) -> None:
     with transaction.atomic():
         PartnerToken.objects.filter(pk=row.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         log(Action.PARTNER_TOKEN_REVOKED, actor=by, label="" if by else "system", token=row.pk)
+        # Authentication remembers tokens for a while (auth.py): forget this one now, and
+        # again once the revocation is visible to every process.
+        auth.forget(row.digest)
+        transaction.on_commit(lambda: auth.forget(row.digest))

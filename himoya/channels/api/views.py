@@ -15,7 +15,7 @@ from ninja.errors import ValidationError as SchemaError
 from himoya.cases.models import STATUS_FOR_REPORTER, Status
 from himoya.channels.api.auth import PartnerTokenAuth
 from himoya.channels.api.schemas import Error, ReportCreated, ReportIn, ReportStatus
-from himoya.reference.models import HarmCategory, Region
+from himoya.reports import known
 from himoya.reports.actions import NewReport, submit_report
 from himoya.reports.lookup import TooManyAttempts, lookup_report
 from himoya.reports.models import Channel
@@ -65,12 +65,12 @@ def _field_error(request, field: str, exc: ValidationError):
     return _error(request, 400, " ".join(exc.messages), field)
 
 
-def _active(model, code: str):
-    """The active row with ``code``. Text that cannot be a code never reaches the database
-    (PostgreSQL refuses a NUL in a query with an error, not an empty result)."""
+def _active(table, code: str):
+    """The active row with ``code`` (from ``himoya.reports.known``). Text that cannot be a
+    code is refused before any look-up."""
     if not _CODE.fullmatch(code):
         return None
-    return model.objects.filter(code=code, active=True).first()
+    return table.active(code)
 
 
 @api.post("/v1/reports", response={201: ReportCreated, **ERRORS}, tags=["reports"], summary="Send a report")
@@ -97,12 +97,12 @@ def create_report(request, payload: ReportIn):
             return _field_error(request, "partner_reference", exc)
         harm = None
         if payload.harm:
-            harm = _active(HarmCategory, payload.harm)
+            harm = _active(known.harms, payload.harm)
             if harm is None:
                 return _error(request, 400, _("This harm code is not one we know."), "harm")
         region = None
         if payload.region:
-            region = _active(Region, payload.region)
+            region = _active(known.regions, payload.region)
             if region is None:
                 return _error(request, 400, _("This region code is not one we know."), "region")
     submission = submit_report(

@@ -1,4 +1,4 @@
-"""Refuse a request body over the size limit before anything reads it."""
+"""Refuse a request body over the size limit before anything parses it."""
 
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ def too_large(request):
 
 def refuse_oversized_requests(get_response):
     """413 for a body declared larger than ``REQUEST_MAX_BYTES``, answered from the headers
-    alone: the CSRF check that comes later would otherwise read (and spool to disk) the
-    whole upload just to find its token. Under /api/ the answer is JSON, as partners expect."""
+    alone: the CSRF check that comes later would otherwise parse the whole upload (and write
+    its files to disk again) just to find its token. Under /api/ the answer is JSON, as
+    partners expect. (The server has the body already: put a limit on the proxy in front,
+    see docs/deployment.md.)"""
 
     def middleware(request):
         try:

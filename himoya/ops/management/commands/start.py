@@ -104,4 +104,13 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         bind_server_loop(asyncio.get_running_loop())
         await server.serve()
 
-    asyncio.run(main())
+    # uvicorn picks uvloop itself only when it runs the loop; here we run it, so pick it too
+    # (uvicorn[standard] installs it): each request costs the event loop less.
+    try:
+        import uvloop
+    except ImportError:
+        loop_factory = None
+    else:
+        loop_factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(main())
