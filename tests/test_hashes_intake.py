@@ -217,3 +217,49 @@ def test_a_plain_picture_is_not_added_to_a_list(file_report, supervisor):
         response.content.decode()
     )
     assert not BankedHash.objects.exists()
+
+
+def test_banking_a_picture_finds_its_earlier_copies_in_other_cases(file_report, supervisor):
+    from himoya.cases.actions import close_case
+    from himoya.cases.models import Status
+
+    bank = make_bank(name="Seen before")  # never shows its pictures (the default)
+    earlier = _file(file_report, png(21)).case
+    closed = _file(file_report, copy_of(21)).case
+    close_case(closed, supervisor, outcome="advice_given")
+    unrelated = _file(file_report, png(22)).case
+    assert earlier.urgency != Urgency.P1 and not Match.objects.exists()
+
+    latest = _file(file_report, copy_of(21)).case
+    attachment = latest.reports.get().attachments.get()
+    with committed():
+        verified_client(supervisor).post(f"/en/staff/hash-lists/pictures/{attachment.pk}/add/", {"bank": bank.pk})
+
+    picture = ImageHash.objects.get(attachment__report__case=earlier)
+    assert picture.quarantined and Match.objects.get(attachment=picture.attachment).bank == bank
+    earlier.refresh_from_db()
+    assert earlier.urgency == Urgency.P1
+    assert any("Seen before" in str(reason) for reason in _reasons(earlier))
+    assert AuditEntry.objects.filter(case=earlier, action=Action.ATTACHMENT_QUARANTINED).exists()
+    # A closed case's copy is withheld too, and the case stays closed.
+    assert ImageHash.objects.get(attachment__report__case=closed).quarantined
+    closed.refresh_from_db()
+    assert closed.status == Status.CLOSED
+    assert not ImageHash.objects.get(attachment__report__case=unrelated).quarantined
+
+
+def test_an_imported_list_matches_pictures_already_stored(file_report, supervisor):
+    earlier = _file(file_report, png(23)).case
+    bank = make_bank(name="Partner list", never_show=False)
+    content = f"hash,label\n{fingerprint(copy_of(23)).pdq.hex()},from partner\n".encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with committed():
+        verified_client(supervisor).post(
+            f"/en/staff/hash-lists/{bank.pk}/import/", {"file": SimpleUploadedFile("list.csv", content, "text/csv")}
+        )
+    match = Match.objects.get()
+    assert match.bank == bank and match.attachment.report.case == earlier
+    assert not ImageHash.objects.get(attachment=match.attachment).quarantined  # this list may show its pictures
+    earlier.refresh_from_db()
+    assert earlier.urgency == Urgency.P1

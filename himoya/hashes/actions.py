@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from himoya.audit.log import log
 from himoya.audit.models import Action
 from himoya.cases.access import can_work
-from himoya.hashes import csvio, index
+from himoya.hashes import csvio, index, rescan
 from himoya.hashes.models import BankedHash, BankImport, HashBank, ImageHash, ViewingPreference
 from himoya.lib.imports import ImportProgress, ImportStatus
 from himoya.triage.engine.images import fingerprint
@@ -48,6 +48,7 @@ def change_bank(user, bank: HashBank, **fields) -> HashBank:
         bank.save(update_fields=[*changed, "updated_at"])
         log(Action.HASH_BANK_CHANGED, actor=user, bank=bank.pk, fields=sorted(changed))
         index.banks_changed()
+        rescan.schedule(bank)
     return bank
 
 
@@ -79,6 +80,7 @@ def run_import(job: BankImport, progress=lambda p: None) -> BankImport:
         return _finish(job, ImportStatus.REFUSED)
     with transaction.atomic():
         bank = HashBank.objects.select_for_update().get(pk=job.bank_id)
+        newest_before = BankedHash.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         existing = set(bank.hashes.values_list("pdq", flat=True).iterator(chunk_size=20_000))
         existing = {bytes(value) for value in existing}
         rows = []
@@ -107,6 +109,7 @@ def run_import(job: BankImport, progress=lambda p: None) -> BankImport:
             form=parsed.form,
         )
         index.banks_changed()
+        rescan.schedule(bank, after_hash_id=newest_before)
         return _finish(job, ImportStatus.DONE)
 
 
@@ -175,6 +178,8 @@ def bank_attachment(user, attachment, bank: HashBank, *, label: str = "") -> Ban
             image_hash.save(update_fields=["quarantined"])
             log(Action.ATTACHMENT_QUARANTINED, actor=user, case=case, attachment=attachment.pk, bank=bank.pk)
         index.banks_changed()
+        # Earlier copies of the picture, in this case or others, are found in the background.
+        rescan.schedule(bank, after_hash_id=row.pk - 1)
     return row
 
 

@@ -27,3 +27,10 @@ def import_hashes(import_id: int) -> None:
         raise
     finally:
         forget_progress(PROGRESS, import_id)
+
+
+@task()
+def match_stored_pictures(bank_id: int, after_hash_id: int = 0) -> None:
+    from himoya.hashes import rescan
+
+    rescan.match_stored_pictures(bank_id, after_hash_id)

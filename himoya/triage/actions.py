@@ -66,6 +66,9 @@ def triage_message(message) -> Signal:
 
 def _store(case: Case, result: TriageResult, urgency: str, reasons: list, *, since, report=None, message=None):
     with transaction.atomic():
+        if report is not None:
+            # Triaging a report again (a hash list now matches its picture) replaces its signal.
+            Signal.objects.filter(report=report).delete()
         signal = Signal.objects.create(
             case=case,
             report=report,
