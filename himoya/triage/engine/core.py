@@ -199,9 +199,10 @@ class TriageEngine:
     def triage_many(self, items: Sequence[TriageInput | str | bytes]) -> list[TriageResult]:
         """Triage a batch (models score the whole batch in one product: faster)."""
         inputs = [i if isinstance(i, TriageInput) else TriageInput(text=i) for i in items]
+        # Cleaned once here; every stage below is told so and does not clean again.
         texts = [clean(to_text(i.text)) for i in inputs]
-        guesses = [self.identifier.identify(t) for t in texts]
-        predictions = self.bundle.predict(texts) if self.bundle is not None else [{} for _ in texts]
+        guesses = [self.identifier.identify_cleaned(t) for t in texts]
+        predictions = self.bundle.predict(texts, cleaned=True) if self.bundle is not None else [{} for _ in texts]
         return [self._one(i, t, g, p) for i, t, g, p in zip(inputs, texts, guesses, predictions, strict=True)]
 
     def find_personal_data(self, text: str) -> list[PersonalData]:
@@ -263,7 +264,11 @@ class TriageEngine:
             evidence[harm].append(e)
 
         # Lexicons: the heaviest phrase per (harm, tag).
-        hits = self.lexicon.match(skeleton(text[:MAX_LEXICON_CHARS])) if text else []
+        hits = (
+            self.lexicon.match(skeleton(text[:MAX_LEXICON_CHARS], cleaned=len(text) <= MAX_LEXICON_CHARS))
+            if text
+            else []
+        )
         best_hit: dict[tuple[str, str], LexiconHit] = {}
         for hit in hits:
             key = (hit.phrase.harm, hit.phrase.tag)
@@ -309,7 +314,7 @@ class TriageEngine:
         found_links = links_mod.find_links(text, tuple(str(x) for x in item.links))
         reasons.extend(_link_reasons(item.known_links, found_links, evidence))
 
-        harms = {h: round(_noisy_or(evidence[h]), 4) for h in HARM_CODES}
+        harms = {h: round(_noisy_or(evidence[h]), 4) if evidence[h] else 0.0 for h in HARM_CODES}
         flagged = sorted(
             (h for h in HARM_CODES if harms[h] >= self.thresholds[h]), key=lambda h: (-harms[h], HARM_CODES.index(h))
         )

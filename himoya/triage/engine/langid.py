@@ -30,6 +30,9 @@ from .normalize import clean
 from .taxonomy import LANGUAGES, UNDETERMINED
 
 _URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+|@\w+")
+# The same without the alternatives that need an "@" (trying them at every word is
+# most of the cost): what _URL_RE finds in a text with no "@".
+_WEB_RE = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _NON_LETTER_RE = re.compile(r"[^\w\s'’ʻʼ‘`-]|[\d_]+", re.UNICODE)
 
 # Only the first part of a very long text is scored: language does not change every
@@ -70,6 +73,8 @@ _SCRIPT_PREFIXES = (
 
 def dominant_script(text: str) -> str | None:
     """The ISO 15924 code of the script most letters of ``text`` are written in."""
+    if text.isascii():  # the common case: only A-Z can be letters
+        return "Latn" if _SCRIPT_RES[0][1].search(text) else None
     counts: dict[str, int] = {}
     known = 0
     for code, pattern in _SCRIPT_RES:
@@ -77,7 +82,7 @@ def dominant_script(text: str) -> str | None:
         if n:
             counts[code] = n
             known += n
-    letters = sum(1 for ch in text if ch.isalpha()) if not text.isascii() else known
+    letters = sum(map(str.isalpha, text))
     if letters > known:
         for ch in text:
             if ch.isalpha() and not any(p.match(ch) for _, p in _SCRIPT_RES):
@@ -91,7 +96,8 @@ def dominant_script(text: str) -> str | None:
 
 def prepare(text: str) -> str:
     """Remove what carries no language (links, handles, digits, emoji, symbols)."""
-    text = _URL_RE.sub(" ", text[: MAX_CHARS * 2])
+    text = text[: MAX_CHARS * 2]
+    text = (_URL_RE if "@" in text else _WEB_RE).sub(" ", text)
     text = _NON_LETTER_RE.sub(" ", text)
     return " ".join(text.split())[:MAX_CHARS]
 
@@ -114,25 +120,36 @@ class LanguageIdentifier:
             dtype=np.float64,
         )
         self._prior = prior / prior.sum()
+        first: dict[str, int] = {}
+        self._duplicates: list[tuple[int, int]] = []  # (first column of a label, a later one)
+        for i, c in enumerate(classes):
+            if first.setdefault(c, i) != i:
+                self._duplicates.append((first[c], i))
 
     def identify(self, text: str) -> LanguageGuess:
         """Guess the language of ``text``; never raises."""
-        text = clean(text)
+        return self.identify_cleaned(clean(text))
+
+    def identify_cleaned(self, text: str) -> LanguageGuess:
+        """:meth:`identify` for a text that is already the output of :func:`.normalize.clean`."""
         prepared = prepare(text)
         script = dominant_script(prepared)
-        if not any(ch.isalpha() for ch in prepared):
+        # For ASCII, "a letter" is A-Z, which dominant_script has just looked for.
+        if script is None if prepared.isascii() else not any(ch.isalpha() for ch in prepared):
             return LanguageGuess(UNDETERMINED, 0.0, None)
         # py3langid's scorer keeps per-call state in numpy buffers; it is cheap, but
         # the lock keeps threaded web servers safe.
         with self._lock:
             scores = np.asarray(self._model._decide(prepared), dtype=np.float64)
-        posterior = scores * self._prior
-        # Duplicate labels (uz appears twice: Latin and Cyrillic models) are summed.
-        merged: dict[str, float] = {}
-        for lang, p in zip(self._classes, posterior.tolist(), strict=True):
-            merged[lang] = merged.get(lang, 0.0) + p
-        total = sum(merged.values()) or 1.0
-        lang, p = max(merged.items(), key=lambda kv: kv[1])
+        posterior = (scores * self._prior).tolist()
+        # Duplicate labels (uz appears twice: Latin and Cyrillic models) are summed
+        # into the first; the zero left behind changes neither the total nor the best.
+        for first, dupe in self._duplicates:
+            posterior[first] += posterior[dupe]
+            posterior[dupe] = 0.0
+        total = sum(posterior) or 1.0
+        p = max(posterior)
+        lang = self._classes[posterior.index(p)]
         if lang == "uzs":  # Southern Uzbek (Arabic script) is still Uzbek to an operator.
             lang = "uz"
         return LanguageGuess(lang, round(p / total, 4), script)

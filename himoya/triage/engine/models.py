@@ -280,11 +280,14 @@ class ModelBundle:
     def model_names(self) -> list[str]:
         return [b.name for b in self.blocks]
 
-    def predict(self, texts: Sequence[str]) -> list[dict[str, dict[str, float]]]:
-        """For each text: {model name: {class: probability}}. Empty texts are fine."""
+    def predict(self, texts: Sequence[str], *, cleaned: bool = False) -> list[dict[str, dict[str, float]]]:
+        """For each text: {model name: {class: probability}}. Empty texts are fine.
+
+        ``cleaned=True``: the texts are already the output of :func:`.normalize.clean`.
+        """
         if not texts:
             return []
-        x = features.weigh(features.raw_counts(texts), self.idf)
+        x = features.weigh(features.raw_counts(texts, cleaned=cleaned), self.idf)
         scores = np.asarray((x @ self.weights).todense(), dtype=np.float64) + self.intercepts
         out: list[dict[str, dict[str, float]]] = [{} for _ in texts]
         for block in self.blocks:
@@ -294,8 +297,8 @@ class ModelBundle:
                 probs = np.column_stack([sig[:, 0], 1.0 - sig[:, 0]])
             else:  # one-vs-rest: normalised sigmoids, as scikit-learn does
                 probs = sig / np.clip(sig.sum(axis=1, keepdims=True), 1e-12, None)
-            for i in range(len(texts)):
-                out[i][block.name] = {c: float(probs[i, j]) for j, c in enumerate(block.classes)}
+            for row, values in zip(out, probs.tolist(), strict=True):
+                row[block.name] = dict(zip(block.classes, values, strict=True))
         return out
 
 

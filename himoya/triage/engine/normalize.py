@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import accumulate
 
 # Characters that must never reach a matcher or a model: C0/C1 controls (except
 # newline and tab), and every "format" character (category Cf): zero-width space and
@@ -57,6 +58,10 @@ _INVISIBLE_RE = re.compile(_invisible_class())
 
 # Unicode whitespace variants (NBSP, thin space, ideographic space, line separators).
 _SPACES_RE = re.compile(r"[^\S\n]+")
+# What _SPACES_RE.sub(" ", ...) changes, and only that: a run of two or more, or one
+# that is not a plain space. Ordinary text then has no match at all, which is faster
+# than replacing every single space by itself.
+_SPACES_TO_FOLD_RE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 
 
 def to_text(data: str | bytes | bytearray | None) -> str:
@@ -101,7 +106,7 @@ def clean(data: str | bytes | bytearray | None) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     text = text.replace("\ufffd", " ")
-    return _SPACES_RE.sub(" ", text).strip()
+    return _SPACES_TO_FOLD_RE.sub(" ", text).strip()
 
 
 # --- skeleton ---------------------------------------------------------------------
@@ -253,6 +258,7 @@ _APOSTROPHES_RE = re.compile("['`\u00b4\u2018\u2019\u02bb\u02bc\u02b9\u2032\u006
 # A token: letters, digits and the leet symbols. Everything else separates tokens.
 _TOKEN_RE = re.compile(r"[^\W_]+|[@$|]+", re.UNICODE)
 _WORDISH_RE = re.compile(r"(?:[^\W_]|[@$|])+", re.UNICODE)
+_WORDISH_FAST_RE = re.compile(r"[\w@$|]+", re.UNICODE)
 
 # Digraph unification, applied to the Latin form: the same sound is written several
 # ways across Uzbek Latin, Turkish/Azerbaijani without diacritics and Russian
@@ -320,19 +326,46 @@ class Skeleton:
     ends: frozenset[int]
 
 
-def _tokens(text: str) -> list[str]:
-    text = clean(text).casefold()
+class _FoldCache:
+    """Token -> folded token, per script context; bounded (replaced, never cleared in
+    place, so a thread holding the old table is unaffected)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._tables: tuple[dict[str, str], dict[str, str]] = ({}, {})
+
+    def table(self, latin_context: bool) -> dict[str, str]:
+        if len(self._tables[0]) + len(self._tables[1]) > self.max_entries:
+            self._tables = ({}, {})
+        return self._tables[latin_context]
+
+
+# Words repeat: folding each distinct one once is most of the skeleton's saving.
+_fold_cache = _FoldCache(100_000)
+
+
+def _tokens(text: str, *, cleaned: bool = False) -> list[str]:
+    text = (text if cleaned else clean(text)).casefold()
     text = _APOSTROPHES_RE.sub("", text)
-    latin = len(_LATIN.findall(text))
-    cyr = len(_CYRILLIC.findall(text))
-    latin_context = latin > cyr
+    if text.isascii():
+        latin_context = _LATIN.search(text) is not None
+    else:
+        latin_context = len(_LATIN.findall(text)) > len(_CYRILLIC.findall(text))
+    cache = _fold_cache.table(latin_context)
+    if "_" in text:
+        raws = _WORDISH_RE.findall(text)
+    else:  # the same tokens: _WORDISH_RE is this class without "_", and a lot slower
+        raws = _WORDISH_FAST_RE.findall(text)
     tokens = []
-    for raw in _WORDISH_RE.findall(text):
-        folded = _fold_token(raw, latin_context)
-        # Folding may leave separators (e.g. "ts"), never spaces, but a token can
-        # become empty (a lone soft sign).
-        if not folded.isalnum() or not folded.isascii():
-            folded = _NOT_SKELETON_RE.sub("", folded)
+    for raw in raws:
+        folded = cache.get(raw)
+        if folded is None:
+            folded = _fold_token(raw, latin_context)
+            # Folding may leave separators (e.g. "ts"), never spaces, but a token can
+            # become empty (a lone soft sign).
+            if not folded.isalnum() or not folded.isascii():
+                folded = _NOT_SKELETON_RE.sub("", folded)
+            cache[raw] = folded
         if folded:
             tokens.append(folded)
     return tokens
@@ -363,21 +396,35 @@ def _join_spaced_letters(tokens: list[str]) -> tuple[list[str], set[int]]:
     return out, joined
 
 
-def skeleton(text: str | bytes | None) -> Skeleton:
-    """Fold ``text`` for lexicon matching (see the module docstring)."""
-    tokens, joined = _join_spaced_letters(_tokens(to_text(text)))
+# Three one-letter tokens in a row: the only thing _join_spaced_letters changes.
+_SPACED_RUN_RE = re.compile(r"(?<![^ ])[A-Za-z] [A-Za-z] [A-Za-z](?![^ ])")
+
+
+def skeleton(text: str | bytes | None, *, cleaned: bool = False) -> Skeleton:
+    """Fold ``text`` for lexicon matching (see the module docstring).
+
+    ``cleaned=True`` says ``text`` is already the output of :func:`clean`.
+    """
+    tokens = _tokens(to_text(text), cleaned=cleaned)
+    joined_text = " ".join(tokens)
+    if not _SPACED_RUN_RE.search(joined_text):
+        if not tokens:
+            return Skeleton(" ", "", frozenset(), frozenset())
+        ends = list(accumulate(map(len, tokens)))
+        return Skeleton(f" {joined_text} ", "".join(tokens), frozenset([0, *ends[:-1]]), frozenset(ends))
+    tokens, joined = _join_spaced_letters(tokens)
     starts: set[int] = set()
-    ends: set[int] = set()
+    ends_set: set[int] = set()
     pos = 0
     for i, tok in enumerate(tokens):
         if i in joined:
             starts.update(range(pos, pos + len(tok)))
-            ends.update(range(pos + 1, pos + len(tok) + 1))
+            ends_set.update(range(pos + 1, pos + len(tok) + 1))
         starts.add(pos)
         pos += len(tok)
-        ends.add(pos)
+        ends_set.add(pos)
     spaced = " " + " ".join(tokens) + " " if tokens else " "
-    return Skeleton(spaced, "".join(tokens), frozenset(starts), frozenset(ends))
+    return Skeleton(spaced, "".join(tokens), frozenset(starts), frozenset(ends_set))
 
 
 def skeleton_phrase(phrase: str) -> str:

@@ -66,6 +66,13 @@ class UrgencyRules:
     deadlines_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_DEADLINES_MINUTES))
     age_raise: Mapping[str, int] = field(default_factory=dict)
     age_ceiling: str = "P2"
+    # Each rule's conditions with their values converted once (see _compile).
+    _compiled: tuple[tuple[tuple[str, object], ...] | None, ...] = field(
+        init=False, repr=False, compare=False, default=()
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", tuple(_compile(rule.conditions) for rule in self.rules))
 
     @classmethod
     def load(cls, path: Path = RULES_FILE) -> UrgencyRules:
@@ -128,8 +135,9 @@ class UrgencyRules:
     def decide(self, ctx: Context) -> Decision:
         """The urgency for ``ctx`` and the rule that set it (``None``: default)."""
         best: Rule | None = None
-        for rule in self.rules:
-            if _holds(rule.conditions, ctx) and (best is None or rule.urgency < best.urgency):
+        for rule, compiled in zip(self.rules, self._compiled, strict=True):
+            holds = _holds(rule.conditions, ctx) if compiled is None else _holds_compiled(compiled, ctx)
+            if holds and (best is None or rule.urgency < best.urgency):
                 best = rule
         urgency = best.urgency if best else self.default
         levels = self.age_raise.get(ctx.age_group or "", 0)
@@ -160,6 +168,51 @@ def _holds(cond: Mapping[str, object], ctx: Context) -> bool:
                 return False
         elif key == "min_score":
             if not isinstance(want, dict) or any(ctx.scores.get(h, 0.0) < float(v) for h, v in want.items()):
+                return False
+    return True
+
+
+_SETS = ("flagged_any", "tags_any", "reporter_harm_in", "age_in")
+
+
+def _compile(cond: Mapping[str, object]) -> tuple[tuple[str, object], ...] | None:
+    """``cond`` with its values as :func:`_holds` reads them, converted once; ``None``
+    if a value does not convert (then :func:`_holds` reads it, as it always did)."""
+    compiled: list[tuple[str, object]] = []
+    try:
+        for key, want in cond.items():
+            if key == "hash_match":
+                compiled.append((key, bool(want)))
+            elif key in _SETS:
+                compiled.append((key, frozenset(_strs(want))))
+            elif key == "min_score":
+                scores = tuple((h, float(v)) for h, v in want.items()) if isinstance(want, dict) else None
+                compiled.append((key, scores))
+    except (TypeError, ValueError):
+        return None
+    return tuple(compiled)
+
+
+def _holds_compiled(cond: tuple[tuple[str, object], ...], ctx: Context) -> bool:
+    """:func:`_holds` on the output of :func:`_compile`."""
+    for key, want in cond:
+        if key == "hash_match":
+            if want != ctx.hash_match:
+                return False
+        elif key == "flagged_any":
+            if ctx.flagged.isdisjoint(want):  # type: ignore[arg-type]
+                return False
+        elif key == "tags_any":
+            if ctx.tags.isdisjoint(want):  # type: ignore[arg-type]
+                return False
+        elif key == "reporter_harm_in":
+            if ctx.reporter_harm not in want:  # type: ignore[operator]
+                return False
+        elif key == "age_in":
+            if ctx.age_group not in want:  # type: ignore[operator]
+                return False
+        elif key == "min_score":
+            if want is None or any(ctx.scores.get(h, 0.0) < v for h, v in want):  # type: ignore[attr-defined]
                 return False
     return True
 
