@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from himoya.audit.models import Action, AuditEntry
-from himoya.hashes.models import BankedHash, BankImport, HashBank, ImportStatus
+from himoya.hashes.models import BankedHash, BankImport, HashBank
+from himoya.lib.imports import ImportStatus
 from himoya.reference.models import HarmCategory
 from tests.conftest import verified_client
 from tests.hashes_fixtures import inline_hash_index  # noqa: F401

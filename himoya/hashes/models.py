@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from himoya.lib.imports import ImportStatus
+from himoya.lib.imports import ImportJob
 from himoya.triage.engine.hashindex import MAX_RADIUS
 
 # HMA's defaults: PDQ distance <= 31 and quality >= 50 count as a match.
@@ -126,33 +126,20 @@ class Match(models.Model):
         verbose_name_plural = _("hash matches")
 
 
-class BankImport(models.Model):
-    """One uploaded file, checked and applied in the background (all rows or none)."""
+class BankImport(ImportJob):
+    """One uploaded file, checked and applied in the background (all rows or none).
+
+    ``errors`` holds ``{"line", "code", "params"}``, shown translated (see csvio.describe).
+    """
 
     bank = models.ForeignKey(HashBank, on_delete=models.CASCADE, related_name="imports")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    file_name = models.CharField(max_length=200)
-    # The file waits here for the worker and is emptied once read.
-    data = models.BinaryField(default=b"")
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.WAITING)
     rows = models.PositiveIntegerField(default=0)
-    added = models.PositiveIntegerField(default=0)
     already_listed = models.PositiveIntegerField(default=0)
     not_positive = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
-    # The first problems found, as {"line", "code", "params"}; shown translated (see csvio.describe).
-    errors = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ImportJob.Meta):
         verbose_name = _("hash list import")
         verbose_name_plural = _("hash list imports")
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.REFUSED)
 
 
 class ViewingPreference(models.Model):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 PROGRESS_SECONDS = 3600
@@ -20,6 +22,30 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("Checking and saving")
     DONE = "done", _("Imported")
     REFUSED = "refused", _("Refused: nothing imported")
+
+
+class ImportJob(models.Model):
+    """One uploaded file waiting for the worker, then what came of it."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=200)
+    # The file waits here for the worker and is emptied once read.
+    data = models.BinaryField(default=b"")
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.WAITING)
+    added = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # The first problems found; what each holds is the subclass's to say.
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.REFUSED)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from himoya.lib.fields import EncryptedTextField
-from himoya.lib.imports import ImportStatus
+from himoya.lib.imports import ImportJob
 from himoya.triage.engine import links as engine_links
 
 
@@ -114,34 +114,18 @@ class PossibleDuplicate(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "other"], name="unique_possible_duplicate")]
 
 
-class LinkImport(models.Model):
+class LinkImport(ImportJob):
     """One uploaded list, checked and applied by the task worker while its page shows progress.
 
-    Lines with errors are skipped (or, when ``strict``, nothing is written); the problems are
-    kept in the language of the page the file was sent from.
+    Lines with errors are skipped (or, when ``strict``, nothing is written); the problems,
+    ``{"line", "text"}``, are kept in the language of the page the file was sent from.
     """
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    file_name = models.CharField(max_length=200)
-    # The file waits here for the worker and is emptied once read.
-    data = models.BinaryField(default=b"")
     strict = models.BooleanField(default=False)
     source = models.CharField(max_length=100, blank=True)
     language = models.CharField(max_length=10)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.WAITING)
-    added = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
-    # The first problems found, as {"line", "text"}.
-    errors = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ImportJob.Meta):
         verbose_name = _("known-link list import")
         verbose_name_plural = _("known-link list imports")
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.REFUSED)
