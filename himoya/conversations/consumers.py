@@ -26,11 +26,11 @@ import json
 import time
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import close_old_connections
+from django.db import connections
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -49,22 +49,35 @@ FORBIDDEN = 4403
 TYPING_MIN_INTERVAL = 1.0  # seconds between typing signals forwarded from one socket
 SYNC_LIMIT = 200  # messages sent back for one sync; a page further behind reloads
 SENDS_PER_MINUTE = 30  # reporter messages one socket may send
+ENCRYPTED_REPORT_FIELDS = ("narrative", "links", "contact")  # never needed by a conversation socket
 
 
 def in_db_thread(function):
     """Run ``function`` on the server loop's pool of threads, not on the one thread that
     thread-sensitive code shares: a write waiting for SQLite's lock, or a slow page, must not
-    hold up every other conversation's messages behind it. The connection it used goes back
-    (to PostgreSQL's pool) when it returns."""
+    hold up every other conversation's messages behind it.
+
+    Afterwards a PostgreSQL connection goes back to its pool. An SQLite connection stays
+    open in its pool thread for the next event (opening one, with its pragmas, cost more
+    than the queries an event makes), unless it is in a bad state."""
 
     @functools.wraps(function)
     def run(*args, **kwargs):
         try:
             return function(*args, **kwargs)
         finally:
-            close_old_connections()
+            _release_connections()
 
-    return database_sync_to_async(run, thread_sensitive=False)
+    return sync_to_async(run, thread_sensitive=False)
+
+
+def _release_connections() -> None:
+    for connection in connections.all(initialized_only=True):
+        if connection.vendor == "sqlite" and connection.connection is not None and not connection.needs_rollback:
+            if not connection.get_autocommit() or not connection.is_usable():
+                connection.close()
+            continue
+        connection.close_if_unusable_or_obsolete()
 
 
 class _ChatConsumer(AsyncWebsocketConsumer):
@@ -265,11 +278,17 @@ class ReporterChatConsumer(_ChatConsumer):
     def _unlocked_report(self) -> Report | None:
         session = self.scope.get("session")
         report_id = session.get(SESSION_REPORT) if session else None
-        return Report.objects.filter(pk=report_id).first() if isinstance(report_id, int) else None
+        if not isinstance(report_id, int):
+            return None
+        return Report.objects.defer(*ENCRYPTED_REPORT_FIELDS).filter(pk=report_id).first()
 
     def _fresh_report(self) -> Report:
-        """The report as it is now: a merge or split may have moved it to another case."""
-        report = Report.objects.select_related("case").filter(pk=self.report.pk).first() or self.report
+        """The report as it is now (a merge or split may have moved it to another case),
+        without what the conversation never needs: the encrypted narrative, links, contact."""
+        report = (
+            Report.objects.select_related("case").defer(*ENCRYPTED_REPORT_FIELDS).filter(pk=self.report.pk).first()
+            or self.report
+        )
         self.case_id = report.case_id
         return report
 
@@ -296,12 +315,13 @@ class ReporterChatConsumer(_ChatConsumer):
         await in_db_thread(self._seen)()
 
     def _seen(self) -> None:
-        report = self._fresh_report()
-        unread = report.messages.filter(
-            direction=Direction.OUTBOUND, state__in=[DeliveryState.SENT, DeliveryState.DELIVERED]
+        unread = Message.objects.filter(
+            report_id=self.report.pk,
+            direction=Direction.OUTBOUND,
+            state__in=[DeliveryState.SENT, DeliveryState.DELIVERED],
         )
         if unread.exists():
-            reporter_viewed(report)
+            reporter_viewed(self._fresh_report())
 
     async def on_sync(self, content):
         after = self._int(content.get("after"))
@@ -335,11 +355,12 @@ class ReporterChatConsumer(_ChatConsumer):
         return []
 
     def _messages(self, *, after: int | None = None, pk: int | None = None) -> list[dict]:
-        report = self._fresh_report()
-        messages = report.messages.select_related("case")
+        # A message moves with its report when cases merge or split: its case is the report's.
+        messages = Message.objects.filter(report_id=self.report.pk).select_related("case")
         messages = messages.filter(pk=pk) if pk is not None else messages.filter(pk__gt=after)[:SYNC_LIMIT]
         events = []
         for message in messages:
+            self.case_id = message.case_id
             with translation.override(self.language):
                 status = str(STATUS_FOR_REPORTER[message.case.status])
             events.append(

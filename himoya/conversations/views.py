@@ -39,7 +39,8 @@ def reply(request, pk: int):
         data = form.cleaned_data
         report = None
         if data["report"] is not None:
-            report = case.reports.filter(pk=data["report"]).first()
+            # Which conversation, not what was reported: the encrypted fields stay unread.
+            report = case.reports.defer("narrative", "links", "contact").filter(pk=data["report"]).first()
             if report is None:
                 errors.append(_("That reporter is not in this case any more. Reload the page."))
         if not errors:
