@@ -39,3 +39,34 @@ def test_it_never_raises_on_odd_input():
 def test_dominant_script():
     assert dominant_script("hello мир мир") == "Cyrl"
     assert dominant_script("123") is None
+
+
+def test_a_batch_scores_as_py3langid_scores_each_line():
+    """Lines scored together in one product get what py3langid's own scorer gives each alone."""
+    import numpy as np
+
+    from himoya.triage.engine.langid import prepare
+    from himoya.triage.engine.normalize import clean
+
+    lines = [
+        "he keeps sending me messages at night",
+        "",
+        "😀😀🔥",
+        "он просит прислать фото",
+        "u rasm yuborishimni so‘rayapti",
+        "ЗАГЛАВНЫМИ БУКВАМИ ПИШУ",
+        "qq",
+        "bana her gün kötü mesajlar yazıyorlar",
+    ]
+    ident = get_identifier()
+    batch = ident.identify_many_cleaned([clean(line) for line in lines])
+    assert batch == [ident.identify(line) for line in lines]
+    for line, guess in zip(lines, batch, strict=True):
+        if guess.language == "und":
+            continue
+        scores = np.asarray(ident._model._decide(prepare(clean(line))), dtype=np.float64) * ident._prior
+        for first, dupe in ident._duplicates:
+            scores[first] += scores[dupe]
+            scores[dupe] = 0.0
+        assert guess.language == ident._classes[int(scores.argmax())].replace("uzs", "uz")
+        assert guess.confidence == pytest.approx(scores.max() / scores.sum(), abs=1e-3)

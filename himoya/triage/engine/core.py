@@ -201,7 +201,7 @@ class TriageEngine:
         inputs = [i if isinstance(i, TriageInput) else TriageInput(text=i) for i in items]
         # Cleaned once here; every stage below is told so and does not clean again.
         texts = [clean(to_text(i.text)) for i in inputs]
-        guesses = [self.identifier.identify_cleaned(t) for t in texts]
+        guesses = self.identifier.identify_many_cleaned(texts)
         predictions = self.bundle.predict(texts, cleaned=True) if self.bundle is not None else [{} for _ in texts]
         return [self._one(i, t, g, p) for i, t, g, p in zip(inputs, texts, guesses, predictions, strict=True)]
 
