@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 import pytest
+from django.db import connections
 from django.test import Client, TestCase
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -55,6 +56,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_reference_data()
         roles.sync_roles()
+    yield
+    with django_db_blocker.unblock():
+        _end_other_sessions()
+
+
+def _end_other_sessions() -> None:
+    """End the sessions other threads left on the PostgreSQL test database (a live server's,
+    a pool's), which would otherwise keep it from being dropped at the end of the run."""
+    for connection in connections.all(initialized_only=True):
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
+        connection.close_pool()
 
 
 @pytest.fixture
