@@ -47,6 +47,28 @@ def test_hashed_counts_are_exactly_the_scikit_learn_vectorizers():
         assert np.array_equal(got.data, expected.data)
 
 
+@pytest.mark.parametrize("text", TEXTS)
+def test_hashed_counts_of_one_text_are_the_scikit_learn_vectorizers(text):
+    got, expected = features.raw_counts([text]), _sklearn_counts([text])
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+
+
+def test_weighing_is_scikit_learn_normalisation():
+    from sklearn.preprocessing import normalize
+
+    counts = features.raw_counts(TEXTS)
+    idf = np.linspace(1.0, 9.0, features.N_FEATURES, dtype=np.float32)
+    expected = counts.copy()
+    expected.data *= idf[expected.indices]
+    expected = normalize(expected, norm="l2")
+    got = features.weigh(counts, idf)
+    assert got.dtype == np.float32
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+    assert got.data.any()  # the empty texts' rows stay empty, the others are not zeroed
+
+
 def test_murmur_hash_matches_scikit_learn():
     from sklearn.utils import murmurhash3_32
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize as l2_normalize
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from .normalize import clean
 
@@ -214,16 +214,17 @@ def _char_wb_columns(
     buffer = np.frombuffer(padded.encode("utf-8") + b"\0\0\0\0", dtype=np.uint8)
     lengths = np.fromiter(map(len, vocabulary), dtype=np.int64, count=len(vocabulary)) + 2
     first = np.cumsum(lengths) - lengths  # first character of each padded word
+    # Every n's n-grams, word after word: their byte ranges, hashed in one call.
+    per_word = [np.maximum(lengths - n + 1, 0) for n in range(1, _MAX_CHAR_N + 1)]
+    starts = [np.repeat(first, count) + _ramp(count) for count in per_word]
+    byte_starts = np.concatenate([offsets[s] for s in starts])
+    byte_ends = np.concatenate([offsets[s + n] for n, s in enumerate(starts, start=1)])
+    hashed = _buckets(_murmur3(buffer, byte_starts, byte_ends - byte_starts), CHAR_FEATURES)
     rows, cols = [], []
-    for n in range(1, _MAX_CHAR_N + 1):
-        per_word = np.maximum(lengths - n + 1, 0)
-        # This n's n-grams, word after word: their start characters and hashes.
-        starts = np.repeat(first, per_word) + _ramp(per_word)
-        byte_start = offsets[starts]
-        columns = _buckets(_murmur3(buffer, byte_start, offsets[starts + n] - byte_start), CHAR_FEATURES)
+    for count, columns in zip(per_word, np.split(hashed, np.cumsum([len(s) for s in starts])[:-1]), strict=True):
         # Every occurrence of a word takes its word's run of them.
-        run = per_word[word_ids]
-        where = np.repeat(np.cumsum(per_word)[word_ids] - run, run) + _ramp(run)
+        run = count[word_ids]
+        where = np.repeat(np.cumsum(count)[word_ids] - run, run) + _ramp(run)
         cols.append(columns[where])
         rows.append(np.repeat(rows_of_words, run))
     return np.concatenate(rows), np.concatenate(cols)
@@ -247,14 +248,11 @@ def _word_columns(tokens: list[str], tokens_per_row: list[int]) -> tuple[np.ndar
     per_row = np.asarray(tokens_per_row, dtype=np.int64)
     row_of = np.repeat(np.arange(len(per_row), dtype=np.int64), per_row)
     left_in_row = np.repeat(per_row, per_row) - _ramp(per_row)  # tokens from here to the row's end
-    rows, cols = [], []
-    for n in range(1, _MAX_WORD_N + 1):
-        ok = np.nonzero(left_in_row >= n)[0]
-        byte_start = offsets[first[ok]]
-        hashes = _murmur3(buffer, byte_start, offsets[last[ok + n - 1]] - byte_start)
-        cols.append(_buckets(hashes, WORD_FEATURES))
-        rows.append(row_of[ok])
-    return np.concatenate(rows), np.concatenate(cols)
+    kept = [np.nonzero(left_in_row >= n)[0] for n in range(1, _MAX_WORD_N + 1)]
+    byte_starts = offsets[first[np.concatenate(kept)]]
+    byte_ends = np.concatenate([offsets[last[ok + n - 1]] for n, ok in enumerate(kept, start=1)])
+    columns = _buckets(_murmur3(buffer, byte_starts, byte_ends - byte_starts), WORD_FEATURES)
+    return row_of[np.concatenate(kept)], columns
 
 
 _C1 = np.uint32(0xCC9E2D51)
@@ -332,4 +330,7 @@ def weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Apply ``idf`` and L2-normalise rows (returns a new matrix)."""
     weighted = counts.copy()
     weighted.data *= idf[weighted.indices]
-    return l2_normalize(weighted, norm="l2", copy=False)
+    # What sklearn.preprocessing.normalize does, less its argument checks (a third of the
+    # time of weighing one text).
+    inplace_csr_row_normalize_l2(weighted)
+    return weighted
