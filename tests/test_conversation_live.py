@@ -20,6 +20,7 @@ from config.asgi import application
 from himoya.audit.models import Action, AuditEntry
 from himoya.conversations.actions import delivery_changed, send_reply
 from himoya.conversations.models import DeliveryState, Direction, Message
+from himoya.lib.fields import _Encrypted
 from himoya.reports.models import Report
 from tests.conftest import verified_client
 
@@ -222,6 +223,35 @@ def test_sync_brings_what_was_written_before_the_page_connected(file_report, ope
         await page.disconnect()
 
     run(scenario)
+
+
+def test_the_reporters_socket_never_decrypts_what_was_reported(file_report, monkeypatch):
+    """The conversation needs the case, not the narrative, links or contact: none is opened."""
+    submission = file_report(contact="+998 90 123 45 67")
+    child = reporter_cookie(submission.code)
+    opened = []
+    original = _Encrypted.from_db_value
+
+    def recording(field, value, expression, connection):
+        opened.append(field._context)
+        return original(field, value, expression, connection)
+
+    monkeypatch.setattr(_Encrypted, "from_db_value", recording)
+
+    async def scenario():
+        page = await connected(reporter_socket(child))
+        await page.send_json_to({"type": "send", "body": "Is anyone there?", "ref": 1})
+        assert await next_of(page, "sent") == {"type": "sent", "ref": 1}
+        assert "Is anyone there?" in (await next_of(page, "message"))["html"]
+        await page.send_json_to({"type": "sync", "after": 0})
+        await next_of(page, "message")
+        await page.send_json_to({"type": "seen"})
+        assert await page.receive_nothing(timeout=0.2)
+        await page.disconnect()
+
+    run(scenario)
+    assert "conversations.Message.body" in opened  # the recording works: the message was shown
+    assert not [context for context in opened if context.startswith("reports.Report.")]
 
 
 def test_the_reporters_socket_needs_a_session_opened_with_a_code(file_report):
