@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from himoya.reports.models import Report
 
@@ -194,6 +194,70 @@ def test_it_refuses_malformed_json(body, token, stored_counts, before):
 )
 def test_it_refuses_wrong_types_with_422(body, token, stored_counts, before):
     _refused(_send(token, body), stored_counts, before, status=422)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"narrative": 12, "language": "en"}, "narrative", "This must be text."),
+        ({"narrative": "ok words", "language": "en", "links": "https://example.com"}, "links", "This must be a list."),
+        ({"narrative": "ok words", "language": "en", "links": [7]}, "links.0", "This must be text."),
+        ({"narrative": "ok words", "language": "en", "needs_help_now": "maybe"}, "needs_help_now", "true or false"),
+        (
+            {"narrative": "ok words", "language": "en", "age_group": "forty"},
+            "age_group",
+            "This must be one of: under_8, 8_12, 13_17, adult, unknown.",
+        ),
+        (
+            {"narrative": "ok words", "language": "en", "partner_reference": "x" * 101},
+            "partner_reference",
+            "at most 100 characters",
+        ),
+        ({"language": "en"}, "narrative", "This field is required."),
+        ("[]", None, "The body must be a JSON object"),
+        ("", None, "The body must be a JSON object"),
+    ],
+)
+def test_a_422_names_the_field_and_says_what_it_must_be(body, field, message, token, stored_counts, before):
+    _refused(_send(token, body), stored_counts, before, status=422, field=field, message=message)
+
+
+def _in(language: str, message: str) -> str:
+    with translation.override(language):
+        translated = translation.gettext(message)
+    assert translated != message  # the catalogue has it
+    return translated
+
+
+@pytest.mark.parametrize("language", ["ru", "az", "uz"])
+def test_errors_before_the_report_is_read_are_in_the_partners_language(language, partner_token, stored_counts, before):
+    """The schema, the token and the look-up come before the report's own language is known:
+    they answer in the language the partner asks for with Accept-Language."""
+    row, token = partner_token()
+    wanted = {"Accept-Language": language}
+    cases = [
+        (_send(token, {"narrative": 12, "language": "en"}, **wanted), 422, "This must be text."),
+        (_send(token, "[1, 2", **wanted), 400, "The body is not valid JSON in UTF-8."),
+        (_send(token, _report(language="fr"), **wanted), 400, "The language must be one of: %(codes)s."),
+        (_send(None, _report(), **wanted), 401, "A valid partner token is required."),
+        (
+            _send(token, json.dumps(_report(narrative="a" * (50 * 1024 * 1024))), **wanted),
+            413,
+            "The request body is too large.",
+        ),
+    ]
+    client = Client(headers={"Authorization": f"Bearer {token}", **wanted})
+    cases += [
+        (client.get("/api/v1/reports/2222-3333-4444-5555"), 404, "No report of yours has this code."),
+        (client.get("/api/v1/nothing-here"), 404, "There is nothing at this address."),
+        (client.delete(URL), 405, "This method is not allowed here."),
+    ]
+    for response, status, message in cases:
+        expected = _in(language, message)
+        if "%(codes)s" in message:
+            expected = expected % {"codes": "en, ru, az, uz"}
+        assert (response.status_code, response.json()["message"]) == (status, expected)
+    assert stored_counts() == before
 
 
 def test_it_refuses_a_request_without_a_token(stored_counts, before):

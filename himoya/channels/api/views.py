@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
+from ninja.responses import Status as Reply
 
 from himoya.cases.models import STATUS_FOR_REPORTER, Status
 from himoya.channels.api.auth import PartnerTokenAuth
@@ -36,29 +39,71 @@ ERRORS = {400: Error, 401: Error, 413: Error, 422: Error}
 
 
 def _error(request, status: int, message: str, field: str | None = None):
-    return api.create_response(request, {"message": message, "field": field}, status=status)
+    return api.create_response(request, {"message": str(message), "field": field}, status=status)
+
+
+# Pydantic's refusals, in the partner's language (Accept-Language): a body the schema
+# refuses has no report language yet.
+SCHEMA_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "string_type": gettext_lazy("This must be text."),
+    "list_type": gettext_lazy("This must be a list."),
+    "bool_type": gettext_lazy("This must be true or false."),
+    "bool_parsing": gettext_lazy("This must be true or false."),
+}
+
+
+def _schema_message(error: dict) -> str:
+    kind, context = error.get("type"), error.get("ctx") or {}
+    if kind in SCHEMA_MESSAGES:
+        return str(SCHEMA_MESSAGES[kind])
+    if kind == "literal_error":  # expected is "'a', 'b' or 'c'": listed again without English words
+        choices = ", ".join(re.findall(r"'([^']*)'", str(context.get("expected", ""))))
+        return _("This must be one of: %(choices)s.") % {"choices": choices}
+    limit = context.get("max_length")
+    if kind == "string_too_long" and isinstance(limit, int):
+        return ngettext(
+            "This must be at most %(count)d character long.", "This must be at most %(count)d characters long.", limit
+        ) % {"count": limit}
+    if kind == "too_long" and isinstance(limit, int):
+        return ngettext("This must have at most %(count)d item.", "This must have at most %(count)d items.", limit) % {
+            "count": limit
+        }
+    return _("This value is not acceptable.")
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
 
 
 @api.exception_handler(SchemaError)
 def _schema_error(request, exc):
     first = exc.errors[0] if exc.errors else {}
+    if first.get("loc", ("body",))[0] == "body" and not _is_json_object(request.body):
+        return _error(request, 422, _("The body must be a JSON object with the report's fields."))
     location = [str(part) for part in first.get("loc", []) if part not in ("body", "payload")]
-    return _error(request, 422, first.get("msg", "Invalid request."), ".".join(location) or None)
+    return _error(request, 422, _schema_message(first), ".".join(location) or None)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return _error(request, 401, "A valid partner token is required.")
+    return _error(request, 401, _("A valid partner token is required."))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # django-ninja could not read the body: not JSON, or not UTF-8.
+        return _error(request, 400, _("The body is not valid JSON in UTF-8."))
     return _error(request, exc.status_code, str(exc))
 
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
-    return _error(request, 413, "The request body is too large.")
+    return _error(request, 413, _("The request body is too large."))
 
 
 def _field_error(request, field: str, exc: ValidationError):
@@ -77,7 +122,9 @@ def _active(table, code: str):
 def create_report(request, payload: ReportIn):
     languages = [code for code, _name in settings.LANGUAGES]
     if payload.language not in languages:
-        return _error(request, 400, f"language must be one of {', '.join(languages)}", "language")
+        return _error(
+            request, 400, _("The language must be one of: %(codes)s.") % {"codes": ", ".join(languages)}, "language"
+        )
     with translation.override(payload.language):
         try:
             narrative = clean_text(payload.narrative, max_chars=settings.NARRATIVE_MAX_CHARS)
@@ -120,11 +167,14 @@ def create_report(request, payload: ReportIn):
             partner_reference=reference,
         )
     )
-    return 201, {
-        "code": submission.code,
-        "status": submission.case.status,
-        "received_at": submission.report.received_at,
-    }
+    return Reply(
+        201,
+        {
+            "code": submission.code,
+            "status": submission.case.status,
+            "received_at": submission.report.received_at,
+        },
+    )
 
 
 @api.get(
@@ -137,17 +187,20 @@ def report_status(request, code: str):
     try:
         report = lookup_report(code, f"partner:{request.auth.pk}", limit=settings.PARTNER_LOOKUPS_PER_HOUR)
     except TooManyAttempts:
-        return _error(request, 429, "Too many look-ups; try again later.")
+        return _error(request, 429, _("Too many look-ups; try again later."))
     if report is None or report.partner_id != request.auth.pk:
-        return _error(request, 404, "No report of yours has this code.")
+        return _error(request, 404, _("No report of yours has this code."))
     case = report.case
     with translation.override(report.language):
         words = str(STATUS_FOR_REPORTER[Status(case.status)])
-    return 200, {
-        "status": case.status,
-        "status_text": words,
-        "urgency": case.urgency,
-        "outcome": case.outcome,
-        "received_at": report.received_at,
-        "updated_at": case.updated_at,
-    }
+    return Reply(
+        200,
+        {
+            "status": case.status,
+            "status_text": words,
+            "urgency": case.urgency,
+            "outcome": case.outcome,
+            "received_at": report.received_at,
+            "updated_at": case.updated_at,
+        },
+    )

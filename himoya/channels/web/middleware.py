@@ -39,7 +39,7 @@ def refuse_oversized_requests(get_response):
             length = 0
         if length > settings.REQUEST_MAX_BYTES:
             if request.path.startswith("/api/"):
-                return JsonResponse({"message": "The request body is too large."}, status=413)
+                return JsonResponse({"message": _("The request body is too large.")}, status=413)
             return too_large(request)
         return get_response(request)
 
