@@ -249,10 +249,11 @@ def _word_columns(tokens: list[str], tokens_per_row: list[int]) -> tuple[np.ndar
     row_of = np.repeat(np.arange(len(per_row), dtype=np.int64), per_row)
     left_in_row = np.repeat(per_row, per_row) - _ramp(per_row)  # tokens from here to the row's end
     kept = [np.nonzero(left_in_row >= n)[0] for n in range(1, _MAX_WORD_N + 1)]
-    byte_starts = offsets[first[np.concatenate(kept)]]
+    every_start = np.concatenate(kept)  # each n-gram's first token, n after n
+    byte_starts = offsets[first[every_start]]
     byte_ends = np.concatenate([offsets[last[ok + n - 1]] for n, ok in enumerate(kept, start=1)])
     columns = _buckets(_murmur3(buffer, byte_starts, byte_ends - byte_starts), WORD_FEATURES)
-    return row_of[np.concatenate(kept)], columns
+    return row_of[every_start], columns
 
 
 _C1 = np.uint32(0xCC9E2D51)
