@@ -230,10 +230,9 @@ def _in(language: str, message: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["ru", "az", "uz"])
-def test_errors_before_the_report_is_read_are_in_the_partners_language(language, partner_token, stored_counts, before):
+def test_errors_before_the_report_is_read_are_in_the_partners_language(language, token, stored_counts, before):
     """The schema, the token and the look-up come before the report's own language is known:
     they answer in the language the partner asks for with Accept-Language."""
-    row, token = partner_token()
     wanted = {"Accept-Language": language}
     cases = [
         (_send(token, {"narrative": 12, "language": "en"}, **wanted), 422, "This must be text."),
