@@ -17,7 +17,7 @@ from himoya.lib.asgi import SyncPool  # noqa: E402
 
 # The partner API's requests run whole in a pool thread, the rest as Django's ASGI handler
 # runs them (himoya/lib/asgi.py says why).
-http_application = SyncPool(django_application, prefixes=("/api/",), threads=8)
+http_application = SyncPool(django_application, prefixes=("/api/",), threads=32)
 
 application = ProtocolTypeRouter(
     {

@@ -25,8 +25,8 @@ def _new() -> NewReport:
 def test_the_triage_task_is_queued_with_the_report(reference, database_queue):
     submission = submit_report(_new())
     task = DBTaskResult.objects.get()
-    assert task.task_path == "himoya.triage.tasks.triage_report"
-    assert task.args_kwargs == {"args": [submission.report.pk], "kwargs": {}}
+    assert task.task_path == "himoya.triage.tasks.triage_reports"
+    assert task.args_kwargs == {"args": [[submission.report.pk]], "kwargs": {}}
 
 
 def test_no_task_is_left_when_the_report_is_rolled_back(reference, database_queue):

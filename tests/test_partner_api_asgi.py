@@ -128,6 +128,50 @@ def test_writers_of_a_sqlite_file_take_turns_and_connections_are_reused(tmp_path
     first.close()
 
 
+def test_a_write_outside_a_transaction_waits_its_turn_and_a_read_does_not(tmp_path):
+    """A single writing statement in autocommit (the task worker marking a task done) queues
+    on the writers' lock rather than in SQLite's busy handler; reads never queue."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    from django.db.utils import ConnectionHandler
+
+    name = str(tmp_path / "t.sqlite3")
+    settings = {"default": {"ENGINE": "himoya.lib.sqlite", "NAME": name, "OPTIONS": {"timeout": 5}}}
+    first = ConnectionHandler(settings)["default"]
+    with first.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("CREATE TABLE t (n INTEGER)")
+    first.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    first.cursor().execute("INSERT INTO t VALUES (1)")
+    finished = {}
+
+    def other(statement: str) -> None:
+        own = ConnectionHandler(settings)["default"]
+        own.cursor().execute(statement)
+        finished[statement] = time.monotonic()
+        own.close()
+
+    read = threading.Thread(target=other, args=("SELECT count(*) FROM t",))
+    write = threading.Thread(target=other, args=("INSERT INTO t VALUES (2)",))
+    read.start()
+    write.start()
+    read.join(5)
+    time.sleep(0.3)
+    assert "SELECT count(*) FROM t" in finished
+    assert "INSERT INTO t VALUES (2)" not in finished  # waiting for the transaction's COMMIT
+    assert sqlite_base.writer_lock(name).waiting() == 1  # in the process's queue, not SQLite's
+    committed_at = time.monotonic()
+    first.commit()
+    first.set_autocommit(True)
+    write.join(5)
+    assert finished["INSERT INTO t VALUES (2)"] >= committed_at
+    with first.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM t")
+        assert cursor.fetchone()[0] == 2
+    assert not sqlite_base.writer_lock(name).locked()
+    first.close()
+
+
 def test_the_reference_cache_follows_changes(reference):
     from himoya.reference.models import Region
     from himoya.reports import known

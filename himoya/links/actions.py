@@ -200,10 +200,9 @@ def index_report_links(reports) -> int:
     made again. Returns how many links were stored."""
     stored = 0
     for report in reports.iterator(chunk_size=200):
-        found = folding.links_of(report.narrative, report.links)
-        fold = folding.Fold([(link, folding.Keys.of(link)) for link in found])
+        fold = folding.Fold(folding.found_links(report.narrative, report.links))
         with transaction.atomic():
             ReportLink.objects.filter(report=report).delete()
-            folding.record(fold, report)
+            folding.record([fold], [report])
         stored += len(fold.links)
     return stored

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from himoya.audit.log import log
-from himoya.audit.models import Action
+from himoya.audit.log import audit_entry
+from himoya.audit.models import Action, AuditEntry
 from himoya.cases.models import Case, Status
 from himoya.links.keys import link_key
 from himoya.links.models import PossibleDuplicate, ReportLink, Similarity
@@ -70,31 +70,62 @@ def links_of(narrative: str, links: list[str]) -> list[Link]:
     return find_links(narrative, links)[:MAX_REPORT_LINKS]
 
 
-def decide(narrative: str, links: list[str], *, keep_apart: bool = False) -> Fold:
-    """Read the report's links and find the open case it belongs to. Call inside the
-    transaction that stores the report; on PostgreSQL it holds a lock per link until then,
-    so two reports of one new link arriving together cannot both open a case."""
-    found = [(link, Keys.of(link)) for link in links_of(narrative, links)]
-    certain = sorted({keys.key for link, keys in found if link.specific and link.host})
-    _lock(certain)
-    wanted = {
-        column: {getattr(keys, column.removesuffix("_key")) for _link, keys in found} - {""}
-        for column in _SIMILAR_COLUMNS
+def found_links(narrative: str, links: list[str]) -> list[tuple[Link, Keys]]:
+    """The report's links (``links_of``) with their keys: what ``decide`` compares."""
+    return [(link, Keys.of(link)) for link in links_of(narrative, links)]
+
+
+def key_set(found: list[tuple[Link, Keys]]) -> set[tuple[str, str]]:
+    """Every (column, key) a report's links would be found by. Two reports sharing none cannot
+    change each other's fold: ``decide`` may take them together."""
+    return {
+        (column, value)
+        for _link, keys in found
+        for column, value in (("key", keys.key), ("anchor", keys.anchor), ("handle", keys.handle), ("site", keys.site))
+        if value
     }
-    same, similar = _open_cases(certain, wanted)
-    fold = Fold(found)
-    if same and not keep_apart:
-        fold.case = Case.objects.select_for_update().filter(pk=same[0], status__in=_OPEN).first()
-    for case_id in same:
-        if fold.case is None or case_id != fold.case.pk:
-            fold.similar[case_id] = Similarity.SAME_LINK
-    for column, reason in _SIMILAR_COLUMNS.items():
-        if not wanted[column] or len(fold.similar) >= MAX_SUGGESTIONS:
-            continue
-        for case_id in similar[column]:
-            if (fold.case is None or case_id != fold.case.pk) and len(fold.similar) < MAX_SUGGESTIONS:
-                fold.similar.setdefault(case_id, reason)
-    return fold
+
+
+def certain_keys(found: list[tuple[Link, Keys]]) -> list[str]:
+    """Keys of the links that name a specific place: those a report folds on."""
+    return sorted({keys.key for link, keys in found if link.specific and link.host})
+
+
+def decide(reports: list[tuple[list[tuple[Link, Keys]], bool]]) -> list[Fold]:
+    """For each report, given as its ``found_links`` and whether intake keeps it apart, the
+    open case it belongs to: as if each were decided and stored in turn, provided no two of
+    them share a key (``key_set``). Call inside the transaction that stores the reports; on
+    PostgreSQL it holds a lock per link until then (``lock``), so two reports of one new link
+    arriving together cannot both open a case."""
+    asked = []
+    for found, _apart in reports:
+        wanted = {
+            column: {getattr(keys, column.removesuffix("_key")) for _link, keys in found} - {""}
+            for column in _SIMILAR_COLUMNS
+        }
+        asked.append((certain_keys(found), wanted))
+    lock(sorted({key for certain, _wanted in asked for key in certain}))
+    answers = _open_cases(asked)
+    joining = {
+        same[0] for (same, _similar), (_found, apart) in zip(answers, reports, strict=True) if same and not apart
+    }
+    open_cases = Case.objects.select_for_update().filter(status__in=_OPEN).in_bulk(joining) if joining else {}
+    folds = []
+    for (found, apart), (_certain, wanted), (same, similar) in zip(reports, asked, answers, strict=True):
+        fold = Fold(found)
+        if same and not apart:
+            fold.case = open_cases.get(same[0])
+        for case_id in same:
+            if fold.case is None or case_id != fold.case.pk:
+                fold.similar[case_id] = Similarity.SAME_LINK
+        for column, reason in _SIMILAR_COLUMNS.items():
+            if not wanted[column] or len(fold.similar) >= MAX_SUGGESTIONS:
+                continue
+            for case_id in similar[column]:
+                if (fold.case is None or case_id != fold.case.pk) and len(fold.similar) < MAX_SUGGESTIONS:
+                    fold.similar.setdefault(case_id, reason)
+        folds.append(fold)
+    return folds
 
 
 # Columns of weaker likeness, strongest first, and what a match on each suggests.
@@ -105,16 +136,18 @@ _SIMILAR_COLUMNS = {
 }
 
 
-def _open_cases(certain: list[str], wanted: dict[str, set[str]]) -> tuple[list[int], dict[str, list[int]]]:
-    """Open cases holding any of the ``certain`` link keys (all of them, in id order), and per
-    column of ``wanted`` the most recent open cases holding one of its keys (at most
-    ``MAX_SUGGESTIONS + 1``, newest first).
+def _open_cases(
+    asked: list[tuple[list[str], dict[str, set[str]]]],
+) -> list[tuple[list[int], dict[str, list[int]]]]:
+    """For each report's ``(certain, wanted)``: the open cases holding any of its ``certain``
+    link keys (all of them, in id order), and per column of ``wanted`` the most recent open
+    cases holding one of its keys (at most ``MAX_SUGGESTIONS + 1``, newest first).
 
-    One statement for every question: intake asks it for each report, and building the four
-    queries through the ORM cost more than all of the rest of storing the report.
+    One statement for every question of every report: intake asks them for each report, and
+    building the queries through the ORM cost more than all of the rest of storing it.
     """
-    if not certain and not any(wanted.values()):
-        return [], {column: [] for column in wanted}
+    columns = list(_SIMILAR_COLUMNS)
+    width = 1 + len(columns)  # questions per report: its certain keys, then each column
     links, reports, cases = ReportLink._meta.db_table, Report._meta.db_table, Case._meta.db_table
     qn = connection.ops.quote_name
     source = (
@@ -124,32 +157,39 @@ def _open_cases(certain: list[str], wanted: dict[str, set[str]]) -> tuple[list[i
     )
     parts: list[str] = []
     params: list = []
-    tags = [("key", certain, None)] + [
-        (column, sorted(values), MAX_SUGGESTIONS + 1) for column, values in wanted.items()
+    for index, (certain, wanted) in enumerate(asked):
+        questions = [("key", certain, None)] + [
+            (column, sorted(wanted[column]), MAX_SUGGESTIONS + 1) for column in columns
+        ]
+        for offset, (column, values, limit) in enumerate(questions):
+            if not values:
+                continue
+            marks = ", ".join(["%s"] * len(values))
+            inner = f"SELECT DISTINCT r.{qn('case_id')} AS case_id {source} AND l.{qn(column)} IN ({marks})"
+            if limit is not None:
+                inner += f" ORDER BY r.{qn('case_id')} DESC LIMIT {int(limit)}"
+            tag = index * width + offset
+            # Only quoted names and integers are formatted in; every value is a parameter.
+            parts.append(f"SELECT {tag} AS tag, case_id FROM ({inner}) AS s{tag}")  # noqa: S608
+            params += [*(status.value for status in _OPEN), *values]
+    found: dict[int, list[int]] = {tag: [] for tag in range(len(asked) * width)}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for tag, case_id in cursor.fetchall():
+                found[tag].append(case_id)
+    return [
+        (
+            sorted(found[index * width]),
+            {column: sorted(found[index * width + 1 + n], reverse=True) for n, column in enumerate(columns)},
+        )
+        for index in range(len(asked))
     ]
-    for tag, (column, values, limit) in enumerate(tags):
-        if not values:
-            continue
-        marks = ", ".join(["%s"] * len(values))
-        inner = f"SELECT DISTINCT r.{qn('case_id')} AS case_id {source} AND l.{qn(column)} IN ({marks})"
-        if limit is not None:
-            inner += f" ORDER BY r.{qn('case_id')} DESC LIMIT {int(limit)}"
-        # Only quoted names and integers are formatted in; every value is a parameter.
-        parts.append(f"SELECT {tag} AS tag, case_id FROM ({inner}) AS s{tag}")  # noqa: S608
-        params += [*(status.value for status in _OPEN), *values]
-    found: dict[int, list[int]] = {tag: [] for tag in range(len(tags))}
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for tag, case_id in cursor.fetchall():
-            found[tag].append(case_id)
-    same = sorted(found[0])
-    similar = {column: sorted(found[tag], reverse=True) for tag, (column, _values, _limit) in enumerate(tags) if tag}
-    return same, similar
 
 
-def record(fold: Fold, report) -> None:
-    """Store the report's links and the suggestions, and audit a fold. Same transaction as
-    the report."""
+def record(folds: list[Fold], reports: list) -> None:
+    """Store each report's links and suggestions, and audit the folds. Same transaction as
+    the reports."""
     ReportLink.objects.bulk_create(
         ReportLink(
             report=report,
@@ -166,20 +206,27 @@ def record(fold: Fold, report) -> None:
             lookalike_of=link.lookalike_of or "",
             mixed_script=link.mixed_script,
         )
+        for fold, report in zip(folds, reports, strict=True)
         for link, keys in fold.links
     )
     PossibleDuplicate.objects.bulk_create(
         [
             PossibleDuplicate(case_id=report.case_id, other_id=other, report=report, reason=reason)
+            for fold, report in zip(folds, reports, strict=True)
             for other, reason in fold.similar.items()
         ],
         ignore_conflicts=True,
     )
-    if fold.case is not None:
-        log(Action.REPORT_FOLDED, label="system", case=fold.case, report=report.pk, rule=Similarity.SAME_LINK.value)
+    AuditEntry.objects.bulk_create(
+        audit_entry(
+            Action.REPORT_FOLDED, label="system", case=fold.case, report=report.pk, rule=Similarity.SAME_LINK.value
+        )
+        for fold, report in zip(folds, reports, strict=True)
+        if fold.case is not None
+    )
 
 
-def _lock(keys: list[str]) -> None:
+def lock(keys: list[str]) -> None:
     """Serialise intake of reports with the same links (SQLite already writes one at a time)."""
     if connection.vendor != "postgresql" or not keys:
         return

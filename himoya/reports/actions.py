@@ -9,8 +9,8 @@ from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from himoya.audit.log import log
-from himoya.audit.models import Action
+from himoya.audit.log import audit_entry
+from himoya.audit.models import Action, AuditEntry
 from himoya.cases.models import Case, deadline_for
 from himoya.hashes import intake as picture_intake
 from himoya.lib import codes
@@ -19,7 +19,7 @@ from himoya.reference.models import HarmCategory, Region, Urgency
 from himoya.reports import known
 from himoya.reports.models import AgeGroup, Attachment, Report
 from himoya.reports.validation import CheckedImage
-from himoya.triage.tasks import triage_report
+from himoya.triage.tasks import triage_reports
 
 
 @dataclass
@@ -58,76 +58,154 @@ def initial_urgency(new: NewReport) -> str:
     return Urgency.P3
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A new report with what is settled before its transaction: its code, its first
+    urgency, its pictures' matches against the hash lists and its links' keys (the costly
+    parts, done by the caller, not by the writer that stores many reports at once)."""
+
+    new: NewReport
+    code: str
+    urgency: str
+    pictures: list = field(default_factory=list)
+    links: list = field(default_factory=list)  # folding.found_links
+
+    @property
+    def keep_apart(self) -> bool:
+        """A child asking for help now, a picture on a hash list or a restricted harm keeps a
+        case of its own: a case with the same link is only suggested."""
+        new = self.new
+        return new.needs_help_now or picture_intake.any_match(self.pictures) or bool(new.harm and new.harm.restricted)
+
+
+def prepare(new: NewReport) -> Prepared:
+    """Outside any transaction: a code, the links, and pictures fingerprinted and matched
+    against hash lists before anything else reads them."""
+    pictures = picture_intake.check_pictures([image.data for image in new.images])
+    urgency = Urgency.P1 if picture_intake.any_match(pictures) else initial_urgency(new)
+    return Prepared(
+        new=new,
+        code=codes.new_code(),
+        urgency=urgency,
+        pictures=pictures,
+        links=folding.found_links(new.narrative, new.links),
+    )
+
+
 def submit_report(new: NewReport) -> Submission:
     """Open a case for a new report (or join the open case that holds its link, see
     ``himoya.links.folding``) and store it, its attachments and the audit rows at once."""
-    code = codes.new_code()
-    urgency = initial_urgency(new)
-    # Pictures are fingerprinted and matched against hash lists before anything else reads them.
-    pictures = picture_intake.check_pictures([image.data for image in new.images])
-    if picture_intake.any_match(pictures):
-        urgency = Urgency.P1
+    return store_reports([prepare(new)])[0]
+
+
+def store_reports(batch: list[Prepared]) -> list[Submission]:
+    """Store prepared reports in one transaction, as ``submit_report`` would one after
+    another: a report folds into the case an earlier one of the batch opened. One
+    transaction for many reports is what lets intake keep up with a crowd
+    (``himoya.reports.intake``): rows of a kind go in together, and one triage task takes
+    the batch. All are stored, or none."""
+    submissions: list[Submission] = []
     with transaction.atomic():
-        # A child asking for help now, a picture on a hash list or a restricted harm keeps a case of
-        # its own: a case with the same link is only suggested.
-        keep_apart = new.needs_help_now or picture_intake.any_match(pictures) or bool(new.harm and new.harm.restricted)
-        fold = folding.decide(new.narrative, new.links, keep_apart=keep_apart)
-        case = fold.case
-        if case is None:
-            harm = new.harm or known.harms.get("other") or HarmCategory.objects.get(code="other")
-            case = Case(
-                urgency=urgency,
-                harm=harm,
-                language=new.language,
-                channel=new.channel,
-                region=new.region,
+        # Every link of the batch locked at once, in one order (PostgreSQL; see folding.lock).
+        folding.lock(sorted({key for item in batch for key in folding.certain_keys(item.links)}))
+        for run in _runs(batch):
+            submissions += _store_run(run)
+        AuditEntry.objects.bulk_create(
+            audit_entry(
+                Action.REPORT_SUBMITTED,
+                actor=submission.report.entered_by,
+                label=_label(submission.report),
+                case=submission.case,
+                report=submission.report.pk,
+                channel=submission.report.channel,
+                attachments=len(item.new.images),
             )
-            case.deadline = deadline_for(urgency, case.opened_at)
-            case.save()
-        report = Report.objects.create(
+            for item, submission in zip(batch, submissions, strict=True)
+        )
+        # Triage runs in the worker and then announces the cases to consoles.
+        _enqueue_on_commit(triage_reports, [submission.report.pk for submission in submissions])
+    return submissions
+
+
+def _runs(batch: list[Prepared]):
+    """The batch in order, cut where a report shares a link key with an earlier one of its
+    run: within a run no report's fold depends on another's, so a run is decided and stored
+    at once, and the next run sees it stored."""
+    run: list[Prepared] = []
+    seen: set[tuple[str, str]] = set()
+    for item in batch:
+        keys = folding.key_set(item.links)
+        if keys & seen:
+            yield run
+            run, seen = [], set()
+        run.append(item)
+        seen |= keys
+    if run:
+        yield run
+
+
+def _label(report: Report) -> str:
+    if report.entered_by_id:
+        return ""
+    return f"partner:{report.partner}" if report.partner_id else "reporter"
+
+
+def _store_run(run: list[Prepared]) -> list[Submission]:
+    folds = folding.decide([(item.links, item.keep_apart) for item in run])
+    cases = [fold.case or _new_case(item) for item, fold in zip(run, folds, strict=True)]
+    Case.objects.bulk_create([case for case, fold in zip(cases, folds, strict=True) if fold.case is None])
+    reports = Report.objects.bulk_create(
+        Report(
             case=case,
-            code_digest=codes.digest(code),
-            channel=new.channel,
-            language=new.language,
-            narrative=new.narrative,
-            links=new.links,
-            harm=new.harm,
-            age_group=new.age_group,
-            reporter_role=new.reporter_role,
-            region=new.region,
-            contact=new.contact or None,
-            needs_help_now=new.needs_help_now,
-            partner=new.partner,
-            partner_reference=new.partner_reference,
-            entered_by=new.entered_by,
+            code_digest=codes.digest(item.code),
+            channel=item.new.channel,
+            language=item.new.language,
+            narrative=item.new.narrative,
+            links=item.new.links,
+            harm=item.new.harm,
+            age_group=item.new.age_group,
+            reporter_role=item.new.reporter_role,
+            region=item.new.region,
+            contact=item.new.contact or None,
+            needs_help_now=item.new.needs_help_now,
+            partner=item.new.partner,
+            partner_reference=item.new.partner_reference,
+            entered_by=item.new.entered_by,
         )
-        attachments = Attachment.objects.bulk_create(
-            Attachment(
-                report=report,
-                content_type=image.content_type,
-                size=len(image.data),
-                width=image.width,
-                height=image.height,
-                sha256=hashlib.sha256(image.data).hexdigest(),
-                data=image.data,
-            )
-            for image in new.images
+        for item, case in zip(run, cases, strict=True)
+    )
+    for item, report, case in zip(run, reports, cases, strict=True):
+        if item.new.images:
+            _store_pictures(item, report, case)
+    folding.record(folds, reports)
+    return [
+        Submission(report=report, case=case, code=item.code)
+        for item, report, case in zip(run, reports, cases, strict=True)
+    ]
+
+
+def _new_case(item: Prepared) -> Case:
+    new = item.new
+    harm = new.harm or known.harms.get("other") or HarmCategory.objects.get(code="other")
+    case = Case(urgency=item.urgency, harm=harm, language=new.language, channel=new.channel, region=new.region)
+    case.deadline = deadline_for(item.urgency, case.opened_at)
+    return case
+
+
+def _store_pictures(item: Prepared, report: Report, case: Case) -> None:
+    attachments = Attachment.objects.bulk_create(
+        Attachment(
+            report=report,
+            content_type=image.content_type,
+            size=len(image.data),
+            width=image.width,
+            height=image.height,
+            sha256=hashlib.sha256(image.data).hexdigest(),
+            data=image.data,
         )
-        picture_intake.record(attachments, pictures, case=case)
-        label = f"partner:{new.partner}" if new.partner else "reporter"
-        log(
-            Action.REPORT_SUBMITTED,
-            actor=new.entered_by,
-            label="" if new.entered_by else label,
-            case=case,
-            report=report.pk,
-            channel=new.channel,
-            attachments=len(new.images),
-        )
-        folding.record(fold, report)
-        # Triage runs in the worker and then announces the case to consoles.
-        _enqueue_on_commit(triage_report, report.pk)
-    return Submission(report=report, case=case, code=code)
+        for image in item.new.images
+    )
+    picture_intake.record(attachments, item.pictures, case=case)
 
 
 def _enqueue_on_commit(task, *args) -> None:

@@ -13,17 +13,32 @@ logger = logging.getLogger(__name__)
 
 @task()
 def triage_report(report_id: int) -> None:
+    _triage_reports([report_id])
+
+
+@task()
+def triage_reports(report_ids: list[int]) -> None:
+    """The reports intake stored in one transaction, in order."""
+    _triage_reports(report_ids)
+
+
+def _triage_reports(report_ids: list[int]) -> None:
     from himoya.reports.models import Report
     from himoya.triage import actions
 
-    report = Report.objects.select_related("case", "harm").filter(pk=report_id).first()
-    if report is None:
-        return
-    try:
-        actions.triage_report(report)
-    finally:
-        # The console learns of the case even if triage failed; operators still see it.
-        live.announce_case(report.case_id)
+    reports = Report.objects.select_related("case", "harm").filter(pk__in=report_ids).order_by("pk")
+    failed = None
+    for report in reports:
+        try:
+            actions.triage_report(report)
+        except Exception as exc:  # one report's failure leaves the others' triage standing
+            logger.exception("triage of report %s failed", report.pk)
+            failed = exc
+        finally:
+            # The console learns of the case even if triage failed; operators still see it.
+            live.announce_case(report.case_id)
+    if failed is not None:
+        raise failed
 
 
 @task()

@@ -18,8 +18,8 @@ from ninja.responses import Status as Reply
 from himoya.cases.models import STATUS_FOR_REPORTER, Status
 from himoya.channels.api.auth import PartnerTokenAuth
 from himoya.channels.api.schemas import Error, ReportCreated, ReportIn, ReportStatus
-from himoya.reports import known
-from himoya.reports.actions import NewReport, submit_report
+from himoya.reports import intake, known
+from himoya.reports.actions import NewReport
 from himoya.reports.lookup import TooManyAttempts, lookup_report
 from himoya.reports.models import Channel
 from himoya.reports.validation import clean_links, clean_text
@@ -152,7 +152,7 @@ def create_report(request, payload: ReportIn):
             region = _active(known.regions, payload.region)
             if region is None:
                 return _error(request, 400, _("This region code is not one we know."), "region")
-    submission = submit_report(
+    submission = intake.submit(
         NewReport(
             channel=Channel.API,
             language=payload.language,

@@ -14,7 +14,8 @@ from himoya.channels.web.forms import CodeForm, MessageForm, ReportForm
 from himoya.conversations.actions import receive_message, reporter_viewed
 from himoya.knowledge.suggest import suggest_for_report
 from himoya.lib.fields import keyring
-from himoya.reports.actions import NewReport, submit_report
+from himoya.reports import intake
+from himoya.reports.actions import NewReport
 from himoya.reports.lookup import TooManyAttempts, lookup_report
 from himoya.reports.models import Channel, Report
 
@@ -35,7 +36,7 @@ def report(request):
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            submission = submit_report(
+            submission = intake.submit(
                 NewReport(
                     channel=Channel.WEB,
                     language=get_language(),

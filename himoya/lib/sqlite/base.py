@@ -7,9 +7,10 @@ busy handler, which sleeps in steps of up to 100 ms and retries. Under the serve
 those sleeps, and a waiting writer could sleep long after the lock had come free.
 
 This backend queues the process's writers on a lock of its own, taken before ``BEGIN``
-and given back at ``COMMIT`` or ``ROLLBACK``: a writer waits while another writes and
-starts the moment it is done. Writers in other processes (a ``db_worker`` of its own, a
-management command) still meet in SQLite's busy handler, as before. In-memory databases
+and given back at ``COMMIT`` or ``ROLLBACK`` (or around a single writing statement outside
+a transaction): a writer waits while another writes and starts the moment it is done.
+Writers in other processes (a ``db_worker`` of its own, a management command) still meet
+in SQLite's busy handler, as before. In-memory databases
 (the tests') are left alone.
 
 It also keeps closed connections for reuse. Under ASGI Django serves each request in a
@@ -73,6 +74,11 @@ class FairLock:
     def locked(self) -> bool:
         return self._held
 
+    def waiting(self) -> int:
+        """How many wait for their turn."""
+        with self._mutex:
+            return len(self._waiters)
+
 
 _pools: dict[str, list] = {}
 _locks: dict[str, FairLock] = {}
@@ -90,8 +96,35 @@ def _pool(name: str) -> list:
         return _pools.setdefault(name, [])
 
 
+# Statements that write: outside a transaction each is one of its own, and takes its turn too.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _holds_writer_lock = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.execute_wrappers.append(self._autocommit_write_in_turn)
+
+    def _autocommit_write_in_turn(self, execute, sql, params, many, context):
+        """A write outside ``transaction.atomic`` (the task worker marking a task done, an
+        ``update()`` on its own) queues on the writers' lock like a transaction, rather than
+        meeting them in SQLite's busy handler, where it and they would sleep."""
+        lock = self._writer_lock()
+        if (
+            lock is None
+            or self._holds_writer_lock
+            or not self.autocommit
+            or not sql.lstrip().upper().startswith(_WRITES)
+        ):
+            return execute(sql, params, many, context)
+        if not lock.acquire(timeout=float(self.settings_dict["OPTIONS"].get("timeout", 5))):
+            raise OperationalError("database is locked (waited for another writer of this process)")
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            lock.release()
 
     def get_new_connection(self, conn_params):
         if not self.is_in_memory_db():
