@@ -12,6 +12,9 @@ from django.core.management.base import BaseCommand
 
 from himoya.ops.bootstrap import bootstrap
 
+# How long a stop waits for the task in hand (a batch of reports to triage) to finish.
+WORKER_STOP_SECONDS = 30
+
 
 class Command(BaseCommand):
     help = (
@@ -31,8 +34,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         result = bootstrap()
+        worker = None
         if not no_worker:
-            threading.Thread(target=_run_worker, name="task-worker", daemon=True).start()
+            worker = _worker()
+            worker_thread = threading.Thread(target=_run_worker, args=(worker,), name="task-worker", daemon=True)
+            worker_thread.start()
             threading.Thread(target=_watch_deadlines, name="deadline-watch", daemon=True).start()
         if settings.TELEGRAM_BOT_TOKEN and not no_bot:
             from himoya.channels.telegram.polling import start_in_thread
@@ -53,20 +59,19 @@ class Command(BaseCommand):
                 f"    {result.setup_url(url)}\n"
             )
         self.stdout.write("Press Ctrl+C to stop.\n")
-        serve(host, port)
+        try:
+            serve(host, port)
+        finally:
+            if worker is not None:
+                # The task in hand is finished and recorded, not cut off by the interpreter's end.
+                worker.running = False
+                worker_thread.join(timeout=WORKER_STOP_SECONDS)
 
 
-def _run_worker() -> None:
+def _worker():
     from django_tasks_db.management.commands.db_worker import Worker
 
-    from himoya.hashes.index import warm
-    from himoya.triage.service import get_engine
-
-    # Load the triage models and the hash-list index before the first report arrives,
-    # not while it waits.
-    get_engine()
-    warm()
-    Worker(
+    return Worker(
         queue_names=["default"],
         interval=0.2,
         batch=False,
@@ -75,7 +80,18 @@ def _run_worker() -> None:
         max_tasks=None,
         worker_id=f"embedded-{uuid.uuid4().hex[:8]}",
         excluded_queue_names=[],
-    ).run()
+    )
+
+
+def _run_worker(worker) -> None:
+    from himoya.hashes.index import warm
+    from himoya.triage.service import get_engine
+
+    # Load the triage models and the hash-list index before the first report arrives,
+    # not while it waits.
+    get_engine()
+    warm()
+    worker.run()
 
 
 def _watch_deadlines() -> None:
