@@ -11,6 +11,9 @@ from himoya.links.actions import add_known_link
 from himoya.links.matching import known_matches
 from himoya.links.models import KnownLink
 from himoya.links.overview import CaseLinks
+from himoya.reports.actions import NewReport, prepare, store_reports
+from himoya.reports.models import Channel, Report
+from himoya.triage.actions import triage_reports
 from himoya.triage.engine.links import find_links
 from tests.conftest import committed, verified_client
 
@@ -105,3 +108,25 @@ def test_a_value_is_stored_once_per_match_type_in_normal_form(supervisor):
     assert (entry.value, entry.harm_id, entry.note) == ("t.me/bad_channel", "hate_speech", "")
     add_known_link(supervisor, value="t.me/bad_channel", match_type="exact", harm="scam")
     assert KnownLink.objects.count() == 2
+
+
+def test_reports_triaged_together_each_get_only_their_own_links_matches(lists, reference):
+    stored = store_reports(
+        [
+            prepare(NewReport(channel=Channel.API, language="en", narrative=text, links=links))
+            for text, links in [
+                ("My brother watches this channel all night.", ["youtube.com/@HarmfulVideos"]),
+                ("They promise a prize if we pay first.", ["https://win.scam-prizes.xyz/claim"]),
+                ("Someone in my class posts mean things about me.", []),
+            ]
+        ]
+    )
+    reports = list(Report.objects.select_related("case", "harm").order_by("pk"))
+    with CaptureQueriesContext(connection) as reading:
+        signals = triage_reports(reports)
+    assert [signal.report_id for signal in signals] == [submission.report.pk for submission in stored]
+    link_harms = [[r["harm"] for r in signal.reasons if r["signal"] == "link"] for signal in signals]
+    assert link_harms == [["self_harm"], ["scam"], []]
+    # Matches for the three are read in one query of each kind, not one per report.
+    match_queries = [q for q in reading.captured_queries if "hashes_match" in q["sql"] or "links_knownlink" in q["sql"]]
+    assert len(match_queries) == 2

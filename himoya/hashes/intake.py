@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import F
+
 from himoya.audit.log import log
 from himoya.audit.models import Action
 from himoya.hashes.matching import Found, find_matches
@@ -68,8 +70,12 @@ def record(attachments: Sequence, pictures: Sequence[CheckedPicture], *, case) -
             log(Action.ATTACHMENT_QUARANTINED, label="system", case=case, attachment=attachment.pk, banks=banks)
 
 
-def report_matches(report) -> list[Match]:
-    """The hash matches of a report's pictures, for triage (nearest first)."""
+def report_matches(reports) -> list[Match]:
+    """The hash matches of the pictures of ``reports`` (a list or a query of reports), for
+    triage, nearest first; each carries its ``report_id``."""
     return list(
-        Match.objects.filter(attachment__report=report).select_related("bank", "bank__harm").order_by("distance", "id")
+        Match.objects.filter(attachment__report__in=reports)
+        .annotate(report_id=F("attachment__report_id"))
+        .select_related("bank", "bank__harm")
+        .order_by("distance", "id")
     )

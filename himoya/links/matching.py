@@ -39,5 +39,8 @@ def known_matches(links: Iterable[Link]) -> list[tuple[Link, KnownLink]]:
 
 def engine_matches(links: Iterable[Link]) -> tuple[KnownLinkMatch, ...]:
     """The matches in the triage engine's terms, each entry once."""
-    entries = {entry.pk: entry for _link, entry in known_matches(links)}
-    return tuple(KnownLinkMatch(e.value, e.match_type, e.harm_id, e.source) for e in entries.values())
+    return as_engine_matches({entry.pk: entry for _link, entry in known_matches(links)}.values())
+
+
+def as_engine_matches(entries: Iterable[KnownLink]) -> tuple[KnownLinkMatch, ...]:
+    return tuple(KnownLinkMatch(e.value, e.match_type, e.harm_id, e.source) for e in entries)

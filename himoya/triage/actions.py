@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -15,11 +16,13 @@ from himoya.cases.access import can_work
 from himoya.cases.models import URGENCY_ORDER, Case, deadline_for
 from himoya.hashes.intake import report_matches
 from himoya.links.folding import links_of
-from himoya.links.matching import engine_matches
+from himoya.links.matching import as_engine_matches, engine_matches, known_matches
 from himoya.reference.models import HarmCategory, Urgency
 from himoya.triage.engine import TriageInput, TriageResult, find_links
 from himoya.triage.models import Correction, Signal
 from himoya.triage.service import get_engine
+
+logger = logging.getLogger(__name__)
 
 HELP_NOW_REASON = {
     "signal": "reporter",
@@ -35,26 +38,72 @@ def _more_urgent(a: str, b: str) -> str:
 
 def triage_report(report) -> Signal:
     """Triage a report and let its case's urgency, deadline and harm follow."""
-    matches = report_matches(report)
-    banks = list(dict.fromkeys(match.bank.name for match in matches))
-    result = get_engine().triage(
-        TriageInput(
-            text=report.narrative,
-            harm=report.harm.code if report.harm else None,
-            age_group=report.age_group,
-            links=tuple(report.links),
-            hash_match=bool(matches),
-            hash_match_label=", ".join(banks),
-            hash_match_harm=matches[0].bank.harm.code if matches else None,
-            known_links=engine_matches(links_of(report.narrative, report.links)),
+    return triage_reports([report])[0]
+
+
+def triage_reports(reports: list) -> list[Signal]:
+    """Triage reports together: their pictures' and links' matches read in one query each,
+    their texts scored in one pass of the engine. Each report's result is then stored in a
+    transaction of its own; if one cannot be, the others still are, and the first error is
+    raised at the end."""
+    if not reports:
+        return []
+    matches = _matches_by_report(reports)
+    known = _known_links_by_report(reports)
+    inputs = []
+    for report in reports:
+        found = matches.get(report.pk, [])
+        banks = list(dict.fromkeys(match.bank.name for match in found))
+        inputs.append(
+            TriageInput(
+                text=report.narrative,
+                harm=report.harm.code if report.harm else None,
+                age_group=report.age_group,
+                links=tuple(report.links),
+                hash_match=bool(found),
+                hash_match_label=", ".join(banks),
+                hash_match_harm=found[0].bank.harm.code if found else None,
+                known_links=known[report.pk],
+            )
         )
-    )
-    reasons = [reason.to_dict() for reason in result.reasons]
-    urgency = result.urgency
-    if report.needs_help_now:
-        urgency = Urgency.P1
-        reasons.insert(0, HELP_NOW_REASON)
-    return _store(report.case, result, urgency, reasons, report=report, since=report.received_at)
+    signals, failed = [], None
+    for report, result in zip(reports, get_engine().triage_many(inputs), strict=True):
+        reasons = [reason.to_dict() for reason in result.reasons]
+        urgency = result.urgency
+        if report.needs_help_now:
+            urgency = Urgency.P1
+            reasons.insert(0, HELP_NOW_REASON)
+        try:
+            signals.append(_store(report.case, result, urgency, reasons, report=report, since=report.received_at))
+        except Exception as exc:  # one report's failure leaves the others' triage standing
+            logger.exception("storing the triage of report %s failed", report.pk)
+            failed = failed or exc
+    if failed is not None:
+        raise failed
+    return signals
+
+
+def _matches_by_report(reports) -> dict[int, list]:
+    """Each report's hash matches (``report_matches``), for all of them in one query."""
+    found: dict[int, list] = {}
+    for match in report_matches(reports):
+        found.setdefault(match.report_id, []).append(match)
+    return found
+
+
+def _known_links_by_report(reports) -> dict[int, tuple]:
+    """Each report's known-link matches in the engine's terms (``engine_matches``), for all
+    of them in one query."""
+    owner: dict[int, int] = {}
+    links = []
+    for report in reports:
+        for link in links_of(report.narrative, report.links):
+            owner[id(link)] = report.pk
+            links.append(link)
+    entries: dict[int, dict] = {report.pk: {} for report in reports}
+    for link, entry in known_matches(links):
+        entries[owner[id(link)]][entry.pk] = entry
+    return {report_id: as_engine_matches(found.values()) for report_id, found in entries.items()}
 
 
 def triage_message(message) -> Signal:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from django_tasks import task
 
 from himoya.cases import live
-
-logger = logging.getLogger(__name__)
 
 
 @task()
@@ -26,19 +22,13 @@ def _triage_reports(report_ids: list[int]) -> None:
     from himoya.reports.models import Report
     from himoya.triage import actions
 
-    reports = Report.objects.select_related("case", "harm").filter(pk__in=report_ids).order_by("pk")
-    failed = None
-    for report in reports:
-        try:
-            actions.triage_report(report)
-        except Exception as exc:  # one report's failure leaves the others' triage standing
-            logger.exception("triage of report %s failed", report.pk)
-            failed = exc
-        finally:
-            # The console learns of the case even if triage failed; operators still see it.
-            live.announce_case(report.case_id)
-    if failed is not None:
-        raise failed
+    reports = list(Report.objects.select_related("case", "harm").filter(pk__in=report_ids).order_by("pk"))
+    try:
+        actions.triage_reports(reports)
+    finally:
+        # The consoles learn of the cases even if triage failed; operators still see them.
+        for case_id in dict.fromkeys(report.case_id for report in reports):
+            live.announce_case(case_id)
 
 
 @task()
