@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from himoya.audit.log import audit_entry
-from himoya.audit.models import Action, AuditEntry
+from himoya.audit.models import Action
 from himoya.cases.models import Case, Status
+from himoya.lib.rows import insert_rows
 from himoya.links.keys import link_key
 from himoya.links.models import PossibleDuplicate, ReportLink, Similarity
 from himoya.reports.models import Report
@@ -190,24 +191,26 @@ def _open_cases(
 def record(folds: list[Fold], reports: list) -> None:
     """Store each report's links and suggestions, and audit the folds. Same transaction as
     the reports."""
-    ReportLink.objects.bulk_create(
-        ReportLink(
-            report=report,
-            key=keys.key,
-            anchor_key=keys.anchor,
-            handle_key=keys.handle,
-            site_key=keys.site,
-            original=link.original,
-            normalized=link.normalized,
-            kind=link.kind,
-            platform=link.platform or "",
-            short=link.short,
-            specific=link.specific,
-            lookalike_of=link.lookalike_of or "",
-            mixed_script=link.mixed_script,
-        )
-        for fold, report in zip(folds, reports, strict=True)
-        for link, keys in fold.links
+    insert_rows(
+        [
+            ReportLink(
+                report=report,
+                key=keys.key,
+                anchor_key=keys.anchor,
+                handle_key=keys.handle,
+                site_key=keys.site,
+                original=link.original,
+                normalized=link.normalized,
+                kind=link.kind,
+                platform=link.platform or "",
+                short=link.short,
+                specific=link.specific,
+                lookalike_of=link.lookalike_of or "",
+                mixed_script=link.mixed_script,
+            )
+            for fold, report in zip(folds, reports, strict=True)
+            for link, keys in fold.links
+        ]
     )
     PossibleDuplicate.objects.bulk_create(
         [
@@ -217,12 +220,14 @@ def record(folds: list[Fold], reports: list) -> None:
         ],
         ignore_conflicts=True,
     )
-    AuditEntry.objects.bulk_create(
-        audit_entry(
-            Action.REPORT_FOLDED, label="system", case=fold.case, report=report.pk, rule=Similarity.SAME_LINK.value
-        )
-        for fold, report in zip(folds, reports, strict=True)
-        if fold.case is not None
+    insert_rows(
+        [
+            audit_entry(
+                Action.REPORT_FOLDED, label="system", case=fold.case, report=report.pk, rule=Similarity.SAME_LINK.value
+            )
+            for fold, report in zip(folds, reports, strict=True)
+            if fold.case is not None
+        ]
     )
 
 

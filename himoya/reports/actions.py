@@ -10,10 +10,11 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from himoya.audit.log import audit_entry
-from himoya.audit.models import Action, AuditEntry
+from himoya.audit.models import Action
 from himoya.cases.models import Case, deadline_for
 from himoya.hashes import intake as picture_intake
 from himoya.lib import codes
+from himoya.lib.rows import insert_rows
 from himoya.links import folding
 from himoya.reference.models import HarmCategory, Region, Urgency
 from himoya.reports import known
@@ -110,17 +111,19 @@ def store_reports(batch: list[Prepared]) -> list[Submission]:
         folding.lock(sorted({key for item in batch for key in folding.certain_keys(item.links)}))
         for run in _runs(batch):
             submissions += _store_run(run)
-        AuditEntry.objects.bulk_create(
-            audit_entry(
-                Action.REPORT_SUBMITTED,
-                actor=submission.report.entered_by,
-                label=_label(submission.report),
-                case=submission.case,
-                report=submission.report.pk,
-                channel=submission.report.channel,
-                attachments=len(item.new.images),
-            )
-            for item, submission in zip(batch, submissions, strict=True)
+        insert_rows(
+            [
+                audit_entry(
+                    Action.REPORT_SUBMITTED,
+                    actor=submission.report.entered_by,
+                    label=_label(submission.report),
+                    case=submission.case,
+                    report=submission.report.pk,
+                    channel=submission.report.channel,
+                    attachments=len(item.new.images),
+                )
+                for item, submission in zip(batch, submissions, strict=True)
+            ]
         )
         # Triage runs in the worker and then announces the cases to consoles.
         _enqueue_on_commit(triage_reports, [submission.report.pk for submission in submissions])
