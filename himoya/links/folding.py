@@ -95,9 +95,10 @@ def certain_keys(found: list[tuple[Link, Keys]]) -> list[str]:
 def decide(reports: list[tuple[list[tuple[Link, Keys]], bool]]) -> list[Fold]:
     """For each report, given as its ``found_links`` and whether intake keeps it apart, the
     open case it belongs to: as if each were decided and stored in turn, provided no two of
-    them share a key (``key_set``). Call inside the transaction that stores the reports; on
-    PostgreSQL it holds a lock per link until then (``lock``), so two reports of one new link
-    arriving together cannot both open a case."""
+    them share a key (``key_set``). Call inside the transaction that stores the reports, once
+    it holds ``lock`` on the ``certain_keys`` of every report it will store: on PostgreSQL a
+    lock per link until the commit, so two reports of one new link arriving together cannot
+    both open a case."""
     asked = []
     for found, _apart in reports:
         wanted = {
@@ -105,7 +106,6 @@ def decide(reports: list[tuple[list[tuple[Link, Keys]], bool]]) -> list[Fold]:
             for column in _SIMILAR_COLUMNS
         }
         asked.append((certain_keys(found), wanted))
-    lock(sorted({key for certain, _wanted in asked for key in certain}))
     answers = _open_cases(asked)
     joining = {
         same[0] for (same, _similar), (_found, apart) in zip(answers, reports, strict=True) if same and not apart
