@@ -48,6 +48,11 @@ def test_a_batch_folds_as_if_its_reports_came_one_after_another(reference, datab
     assert PossibleDuplicate.objects.filter(case=post.case, other=first.case, reason=Similarity.SAME_ACCOUNT).exists()
     assert AuditEntry.objects.filter(action=Action.REPORT_SUBMITTED).count() == 5
     assert AuditEntry.objects.filter(action=Action.REPORT_FOLDED, case=first.case).count() == 1
+    # The folded report's history reads in order: submitted, then folded.
+    history = [
+        e.action for e in AuditEntry.objects.order_by("created_at", "id") if e.detail.get("report") == again.report.pk
+    ]
+    assert history == [Action.REPORT_SUBMITTED, Action.REPORT_FOLDED]
     # Each reporter has a code of their own; one triage task takes the batch, in order.
     assert len({submission.code for submission in (first, other, again, plain, post)}) == 5
     task = DBTaskResult.objects.get()

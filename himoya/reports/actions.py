@@ -111,20 +111,6 @@ def store_reports(batch: list[Prepared]) -> list[Submission]:
         folding.lock(sorted({key for item in batch for key in folding.certain_keys(item.links)}))
         for run in _runs(batch):
             submissions += _store_run(run)
-        insert_rows(
-            [
-                audit_entry(
-                    Action.REPORT_SUBMITTED,
-                    actor=submission.report.entered_by,
-                    label=_label(submission.report),
-                    case=submission.case,
-                    report=submission.report.pk,
-                    channel=submission.report.channel,
-                    attachments=len(item.new.images),
-                )
-                for item, submission in zip(batch, submissions, strict=True)
-            ]
-        )
         # Triage runs in the worker and then announces the cases to consoles.
         _enqueue_on_commit(triage_reports, [submission.report.pk for submission in submissions])
     return submissions
@@ -180,6 +166,20 @@ def _store_run(run: list[Prepared]) -> list[Submission]:
     for item, report, case in zip(run, reports, cases, strict=True):
         if item.new.images:
             _store_pictures(item, report, case)
+    insert_rows(
+        [
+            audit_entry(
+                Action.REPORT_SUBMITTED,
+                actor=item.new.entered_by,
+                label=_label(report),
+                case=case,
+                report=report.pk,
+                channel=report.channel,
+                attachments=len(item.new.images),
+            )
+            for item, report, case in zip(run, reports, cases, strict=True)
+        ]
+    )
     folding.record(folds, reports)
     return [
         Submission(report=report, case=case, code=item.code)
