@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from himoya.hashes.index import warm
 from himoya.ops.bootstrap import bootstrap
+from himoya.triage.service import get_engine
 
 # How long a stop waits for the task in hand (a batch of reports to triage) to finish.
 WORKER_STOP_SECONDS = 30
@@ -34,10 +36,15 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         result = bootstrap()
+        # The hash-list index (pictures are matched as they arrive) and, for the worker, the
+        # triage models: loaded before the first request, not while requests share the
+        # interpreter with the loading.
+        warm()
         worker = None
         if not no_worker:
+            get_engine()
             worker = _worker()
-            worker_thread = threading.Thread(target=_run_worker, args=(worker,), name="task-worker", daemon=True)
+            worker_thread = threading.Thread(target=worker.run, name="task-worker", daemon=True)
             worker_thread.start()
             threading.Thread(target=_watch_deadlines, name="deadline-watch", daemon=True).start()
         if settings.TELEGRAM_BOT_TOKEN and not no_bot:
@@ -81,17 +88,6 @@ def _worker():
         worker_id=f"embedded-{uuid.uuid4().hex[:8]}",
         excluded_queue_names=[],
     )
-
-
-def _run_worker(worker) -> None:
-    from himoya.hashes.index import warm
-    from himoya.triage.service import get_engine
-
-    # Load the triage models and the hash-list index before the first report arrives,
-    # not while it waits.
-    get_engine()
-    warm()
-    worker.run()
 
 
 def _watch_deadlines() -> None:
