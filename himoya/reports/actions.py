@@ -142,8 +142,8 @@ def _label(report: Report) -> str:
 def _store_run(run: list[Prepared]) -> list[Submission]:
     folds = folding.decide([(item.links, item.keep_apart) for item in run])
     cases = [fold.case or _new_case(item) for item, fold in zip(run, folds, strict=True)]
-    Case.objects.bulk_create([case for case, fold in zip(cases, folds, strict=True) if fold.case is None])
-    reports = Report.objects.bulk_create(
+    insert_rows([case for case, fold in zip(cases, folds, strict=True) if fold.case is None], returning=True)
+    reports = [
         Report(
             case=case,
             code_digest=codes.digest(item.code),
@@ -162,7 +162,8 @@ def _store_run(run: list[Prepared]) -> list[Submission]:
             entered_by=item.new.entered_by,
         )
         for item, case in zip(run, cases, strict=True)
-    )
+    ]
+    insert_rows(reports, returning=True)
     for item, report, case in zip(run, reports, cases, strict=True):
         if item.new.images:
             _store_pictures(item, report, case)
