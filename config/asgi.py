@@ -11,13 +11,14 @@ from channels.auth import AuthMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from himoya.lib.asgi import SyncPool  # noqa: E402
 
 # The partner API's requests run whole in a pool thread, the rest as Django's ASGI handler
 # runs them (himoya/lib/asgi.py says why).
-http_application = SyncPool(django_application, prefixes=("/api/",), threads=32)
+http_application = SyncPool(django_application, prefixes=("/api/",), threads=32, middleware=settings.API_MIDDLEWARE)
 
 application = ProtocolTypeRouter(
     {

@@ -102,6 +102,22 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "himoya.channels.api.middleware.json_errors",
 ]
+# Requests under /api/ (himoya/lib/asgi.py): a partner's token is its only credential, so the
+# middleware of browser sessions and staff sign-in is left out.
+API_MIDDLEWARE = [
+    path
+    for path in MIDDLEWARE
+    if path
+    not in {
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "axes.middleware.AxesMiddleware",
+    }
+]
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"

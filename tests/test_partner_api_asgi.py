@@ -72,6 +72,37 @@ def test_errors_and_status_answer_in_json_through_the_pool(partner_token):
     assert status == 200 and body["status"] == "new"
 
 
+def test_the_pool_keeps_the_secure_headers_and_the_partners_language_and_sets_no_cookie(partner_token):
+    # The pool's own middleware (settings.API_MIDDLEWARE) leaves out browser sessions and
+    # sign-in, not the protective headers nor the language of errors.
+    _row, token = partner_token()
+
+    async def call(path: str, language: bytes):
+        headers = [
+            (b"host", b"127.0.0.1"),
+            (b"accept-language", language),
+            (b"authorization", f"Bearer {token}".encode()),
+        ]
+        response = await HttpCommunicator(application, "GET", path, headers=headers).get_response(timeout=10)
+        return response["status"], dict(response["headers"]), response["body"]
+
+    for path in ("/api/v1/reports/ABCD-EFGH-JKLM-NPQR", "/api/docs", "/api/openapi.json"):
+        _status, headers, _body = asyncio.run(call(path, b"ru"))
+        assert headers[b"X-Content-Type-Options"] == b"nosniff", path
+        assert headers[b"X-Frame-Options"] == b"DENY", path
+        assert b"default-src 'self'" in headers[b"Content-Security-Policy"], path
+        assert b"Set-Cookie" not in headers, path
+    unknown = "/api/v1/reports/ABCD-EFGH-JKLM-NPQR"
+    (status_ru, _h, body_ru), (status_en, _h, body_en) = (
+        asyncio.run(call(unknown, b"ru")),
+        asyncio.run(call(unknown, b"en")),
+    )
+    assert status_ru == status_en == 404
+    assert json.loads(body_ru)["message"] != json.loads(body_en)["message"]
+    status, _headers, body = asyncio.run(call("/api/docs", b"en"))
+    assert status == 200 and b"swagger" in body.lower()
+
+
 def test_other_paths_are_served_by_djangos_asgi_handler():
     communicator = HttpCommunicator(application, "GET", "/healthz", headers=[(b"host", b"127.0.0.1")])
     response = asyncio.run(communicator.get_response(timeout=10))

@@ -12,6 +12,10 @@ whole request (``request_started``, middleware, view, ``request_finished``) runs
 go in a pool thread, and the response is sent from the loop. Everything else goes to
 Django's ASGI handler unchanged. A pool thread keeps no database connection between
 requests (``request_finished`` closes it, as before).
+
+Those requests pass through their own middleware (``settings.API_MIDDLEWARE``): a partner's
+token is its only credential, so sessions, sign-in, second factor, CSRF, messages and
+lockout, which cost each request its share, have nothing to do there.
 """
 
 from __future__ import annotations
@@ -23,16 +27,18 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.exception import convert_exception_to_response
 from django.urls import set_script_prefix
+from django.utils.module_loading import import_string
 
 
 class SyncPool(base.BaseHandler):
     """An ASGI application: HTTP requests whose path starts with one of ``prefixes`` are
     served by Django's synchronous handler on ``threads`` threads; all else by ``fallback``."""
 
-    def __init__(self, fallback: ASGIHandler, prefixes: tuple[str, ...], threads: int) -> None:
+    def __init__(self, fallback: ASGIHandler, prefixes: tuple[str, ...], threads: int, middleware: list[str]) -> None:
         super().__init__()
-        self.load_middleware(is_async=False)
+        self._load(middleware)
         self.fallback = fallback
         self.prefixes = tuple(prefixes)
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="http")
@@ -48,6 +54,22 @@ class SyncPool(base.BaseHandler):
         status, headers, body = await loop.run_in_executor(self.pool, self._respond, scope, body_file)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+    def _load(self, paths: list[str]) -> None:
+        """``load_middleware(is_async=False)`` with these middleware instead of
+        ``settings.MIDDLEWARE`` (all of them synchronous)."""
+        self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
+        handler = convert_exception_to_response(self._get_response)
+        for path in reversed(paths):
+            instance = import_string(path)(handler)
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
 
     def _respond(self, scope, body_file) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """The whole request, in a pool thread: status, headers and body of the response."""
