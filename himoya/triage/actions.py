@@ -18,6 +18,7 @@ from himoya.hashes.intake import report_matches
 from himoya.links.folding import links_of
 from himoya.links.matching import as_engine_matches, engine_matches, known_matches
 from himoya.reference.models import HarmCategory, Urgency
+from himoya.reports import known
 from himoya.triage.engine import TriageInput, TriageResult, find_links
 from himoya.triage.models import Correction, Signal
 from himoya.triage.service import get_engine
@@ -30,6 +31,11 @@ HELP_NOW_REASON = {
     "detail": "The reporter asked for help now.",
     "weight": 1.0,
 }
+
+
+def _harm(code: str) -> HarmCategory:
+    """A harm category by code, from intake's table in memory (``himoya.reports.known``)."""
+    return known.harms.get(code) or HarmCategory.objects.get(code=code)
 
 
 def _more_urgent(a: str, b: str) -> str:
@@ -49,7 +55,7 @@ def triage_reports(reports: list) -> list[Signal]:
     if not reports:
         return []
     matches = _matches_by_report(reports)
-    known = _known_links_by_report(reports)
+    known_links = _known_links_by_report(reports)
     inputs = []
     for report in reports:
         found = matches.get(report.pk, [])
@@ -63,7 +69,7 @@ def triage_reports(reports: list) -> list[Signal]:
                 hash_match=bool(found),
                 hash_match_label=", ".join(banks),
                 hash_match_harm=found[0].bank.harm.code if found else None,
-                known_links=known[report.pk],
+                known_links=known_links[report.pk],
             )
         )
     signals, failed = [], None
@@ -143,8 +149,8 @@ def _store(case: Case, result: TriageResult, urgency: str, reasons: list, *, sin
                 case.deadline = min(case.deadline, deadline_for(urgency, since))
                 fields += ["urgency", "deadline"]
             top = signal.top_harm
-            if top and case.harm.code == "other" and (report is None or report.harm is None):
-                case.harm = HarmCategory.objects.get(code=top)
+            if top and case.harm_id == _harm("other").pk and (report is None or report.harm is None):
+                case.harm = _harm(top)
                 fields.append("harm")
             case.save(update_fields=fields)
     return signal
