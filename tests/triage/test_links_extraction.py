@@ -125,3 +125,22 @@ def test_unknown_harm_codes_from_a_list_are_ignored(lexicon_engine):
     match = KnownLinkMatch("example.com", "domain", "not-a-harm", "x")
     result = lexicon_engine.triage(TriageInput(text="example.com", known_links=(match,)))
     assert not [r for r in result.reasons if r.signal == "link"]
+
+
+def test_the_quick_pass_over_a_text_misses_no_link_the_full_pattern_finds():
+    from himoya.triage.engine import links
+
+    texts = [
+        "see https://www.example.com/post?utm_source=x&id=5 and then HTTP://EXAMPLE.com/post?id=5#x",
+        "the site is evil-challenge.site/join now",
+        "зайди на пример.рф, там всё",
+        "hxxps://bad[.]example/x tg://resolve?domain=somebody WWW2.example.org",
+        "xn--e1afmkfd.xn--p1ai and 10.0.0.1:8080/a",
+        "write to kid@gmail.com or @dark_star12 on telegram",
+        "No link here. Just sentences. Numbers 3.14 and 2.0, an ellipsis... and a.",
+    ]
+    for text in texts:
+        if links._TEXT_LINK_RE.search(text):
+            assert links._MAY_HOLD_LINK_RE.search(text), text
+    assert not links._MAY_HOLD_LINK_RE.search(texts[-1][:-3])  # prose alone is passed over
+    assert "t.me/somebody" in _found(texts[3])
