@@ -15,6 +15,7 @@ from himoya.audit.models import Action
 from himoya.cases.access import can_work
 from himoya.cases.models import URGENCY_ORDER, Case, deadline_for
 from himoya.hashes.intake import report_matches
+from himoya.lib.rows import insert_rows
 from himoya.links.folding import links_of
 from himoya.links.matching import as_engine_matches, engine_matches, known_matches
 from himoya.reference.models import HarmCategory, Urgency
@@ -49,9 +50,10 @@ def triage_report(report) -> Signal:
 
 def triage_reports(reports: list) -> list[Signal]:
     """Triage reports together: their pictures' and links' matches read in one query each,
-    their texts scored in one pass of the engine. Each report's result is then stored in a
-    transaction of its own; if one cannot be, the others still are, and the first error is
-    raised at the end."""
+    their texts scored in one pass of the engine, their results stored in one transaction
+    (``_store_reports``). If that fails, each report's result is stored in a transaction of
+    its own; if one cannot be, the others still are, and the first error is raised at the
+    end."""
     if not reports:
         return []
     matches = _matches_by_report(reports)
@@ -72,13 +74,22 @@ def triage_reports(reports: list) -> list[Signal]:
                 known_links=known_links[report.pk],
             )
         )
-    signals, failed = [], None
+    results = []
     for report, result in zip(reports, get_engine().triage_many(inputs), strict=True):
         reasons = [reason.to_dict() for reason in result.reasons]
         urgency = result.urgency
         if report.needs_help_now:
             urgency = Urgency.P1
             reasons.insert(0, HELP_NOW_REASON)
+        results.append((report, result, urgency, reasons))
+    try:
+        return _store_reports(results)
+    except Exception:
+        if len(results) == 1:
+            raise
+        logger.exception("storing the triage of %d reports together failed; storing each alone", len(results))
+    signals, failed = [], None
+    for report, result, urgency, reasons in results:
         try:
             signals.append(_store(report.case, result, urgency, reasons, report=report, since=report.received_at))
         except Exception as exc:  # one report's failure leaves the others' triage standing
@@ -119,41 +130,86 @@ def triage_message(message) -> Signal:
     return _store(message.case, result, result.urgency, reasons, message=message, since=message.created_at)
 
 
+def _signal(case: Case, result: TriageResult, urgency: str, reasons: list, *, report=None, message=None) -> Signal:
+    return Signal(
+        case=case,
+        report=report,
+        message=message,
+        language=result.language,
+        language_confidence=result.language_confidence,
+        harms=result.harms,
+        flagged=result.flagged,
+        urgency=urgency,
+        reasons_json=json.dumps(reasons, ensure_ascii=False),
+    )
+
+
+def _follow(case: Case, signal: Signal, *, first: bool, since) -> list[str]:
+    """Let ``case`` follow a new signal; the fields that changed (``updated_at`` always).
+
+    ``first``: the case had no other signal. A report's first signal sets urgency and
+    deadline from the case's opening; later signals only raise urgency, and the deadline
+    can only come closer. A case an operator corrected no longer moves."""
+    if case.triage_overridden:
+        return []
+    fields = ["updated_at"]
+    urgency, report = signal.urgency, signal.report
+    if report is not None and first:
+        case.urgency = urgency
+        case.deadline = deadline_for(urgency, case.opened_at)
+        fields += ["urgency", "deadline"]
+    elif _more_urgent(urgency, case.urgency) != case.urgency:
+        case.urgency = urgency
+        case.deadline = min(case.deadline, deadline_for(urgency, since))
+        fields += ["urgency", "deadline"]
+    top = signal.top_harm
+    if top and case.harm_id == _harm("other").pk and (report is None or report.harm is None):
+        case.harm = _harm(top)
+        fields.append("harm")
+    return fields
+
+
 def _store(case: Case, result: TriageResult, urgency: str, reasons: list, *, since, report=None, message=None):
     with transaction.atomic():
         if report is not None:
             # Triaging a report again (a hash list now matches its picture) replaces its signal.
             Signal.objects.filter(report=report).delete()
-        signal = Signal.objects.create(
-            case=case,
-            report=report,
-            message=message,
-            language=result.language,
-            language_confidence=result.language_confidence,
-            harms=result.harms,
-            flagged=result.flagged,
-            urgency=urgency,
-            reasons_json=json.dumps(reasons, ensure_ascii=False),
-        )
+        signal = _signal(case, result, urgency, reasons, report=report, message=message)
+        signal.save()
         case = Case.objects.select_for_update().get(pk=case.pk)
-        if not case.triage_overridden:
-            fields = ["updated_at"]
-            if report is not None and not case.signals.exclude(pk=signal.pk).exists():
-                # The first report sets urgency and deadline from the case's opening.
-                case.urgency = urgency
-                case.deadline = deadline_for(urgency, case.opened_at)
-                fields += ["urgency", "deadline"]
-            elif _more_urgent(urgency, case.urgency) != case.urgency:
-                # Later signals only raise urgency; the deadline can only come closer.
-                case.urgency = urgency
-                case.deadline = min(case.deadline, deadline_for(urgency, since))
-                fields += ["urgency", "deadline"]
-            top = signal.top_harm
-            if top and case.harm_id == _harm("other").pk and (report is None or report.harm is None):
-                case.harm = _harm(top)
-                fields.append("harm")
+        first = not case.signals.exclude(pk=signal.pk).exists()
+        if fields := _follow(case, signal, first=first, since=since):
             case.save(update_fields=fields)
     return signal
+
+
+def _store_reports(results: list) -> list[Signal]:
+    """``_store`` for many reports' results in one transaction, with the same outcome as one
+    after another in order (a case two of them share follows both): their old signals
+    deleted, their cases locked and read, and their new signals inserted in one statement
+    each; then one update per case that changed."""
+    reports = [report for report, _result, _urgency, _reasons in results]
+    with transaction.atomic():
+        Signal.objects.filter(report__in=reports).delete()
+        case_ids = sorted({report.case_id for report in reports})
+        cases = {case.pk: case for case in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk")}
+        signalled = set(Signal.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True).distinct())
+        signals = [
+            _signal(cases[report.case_id], result, urgency, reasons, report=report)
+            for report, result, urgency, reasons in results
+        ]
+        insert_rows(signals, returning=True)
+        changed: dict[int, set[str]] = {}
+        for signal, report in zip(signals, reports, strict=True):
+            fields = _follow(
+                cases[report.case_id], signal, first=report.case_id not in signalled, since=report.received_at
+            )
+            signalled.add(report.case_id)
+            if fields:
+                changed.setdefault(report.case_id, set()).update(fields)
+        for case_id, fields in changed.items():
+            cases[case_id].save(update_fields=sorted(fields))
+    return signals
 
 
 def correct_triage(case: Case, operator, *, harm: HarmCategory, urgency: str) -> Correction | None:
