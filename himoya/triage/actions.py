@@ -177,7 +177,8 @@ def _store(case: Case, result: TriageResult, urgency: str, reasons: list, *, sin
         signal = _signal(case, result, urgency, reasons, report=report, message=message)
         signal.save()
         case = Case.objects.select_for_update().get(pk=case.pk)
-        first = not case.signals.exclude(pk=signal.pk).exists()
+        # Only a report's signal asks whether it is the case's first (a message's never sets).
+        first = report is not None and not case.signals.exclude(pk=signal.pk).exists()
         if fields := _follow(case, signal, first=first, since=since):
             case.save(update_fields=fields)
     return signal
