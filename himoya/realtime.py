@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -23,9 +24,21 @@ def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def broadcast(group: str, message: dict) -> None:
+    broadcast_many([(group, message)])
+
+
+def broadcast_many(messages: Iterable[tuple[str, dict]]) -> None:
+    """Send each ``(group, message)`` in order, all in one trip to the channel layer: from
+    synchronous code each trip starts an event loop (and, with Redis, a connection)."""
+    messages = list(messages)
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def send_all():
+        for group, message in messages:
+            await layer.group_send(group, message)
+
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
@@ -36,13 +49,13 @@ def broadcast(group: str, message: dict) -> None:
         and _server_loop.is_running()
         and running is not _server_loop
     ):
-        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop)
+        asyncio.run_coroutine_threadsafe(send_all(), _server_loop)
         return
     if running is not None:
         # Synchronous code in a thread whose own event loop is busy (a test driving a browser,
         # for one) cannot wait on a coroutine here: send from a short-lived thread instead.
-        sender = threading.Thread(target=async_to_sync(layer.group_send), args=(group, message))
+        sender = threading.Thread(target=async_to_sync(send_all))
         sender.start()
         sender.join()
         return
-    async_to_sync(layer.group_send)(group, message)
+    async_to_sync(send_all)()

@@ -173,8 +173,7 @@ def _flush_sync(kind: str, key: int) -> None:
         realtime.broadcast(screen_group(key), _message(people_payload(key)))
     elif kind == "questions":
         screens, pupils = questions_payloads(key)
-        realtime.broadcast(screen_group(key), _message(screens))
-        realtime.broadcast(participants_group(key), _message(pupils))
+        realtime.broadcast_many([(screen_group(key), _message(screens)), (participants_group(key), _message(pupils))])
 
 
 class Coalescer:
@@ -337,8 +336,9 @@ def activity_changed(session_id: int) -> None:
     if found is None:
         return
     screens, pupils = found
-    realtime.broadcast(screen_group(session_id), _message(screens))
-    realtime.broadcast(participants_group(session_id), _message(pupils))
+    realtime.broadcast_many(
+        [(screen_group(session_id), _message(screens)), (participants_group(session_id), _message(pupils))]
+    )
 
 
 def session_changed(session_id: int) -> None:

@@ -6,13 +6,19 @@ needs through the normal, access-checked views.
 
 from __future__ import annotations
 
-from himoya.realtime import broadcast
+from collections.abc import Iterable
+
+from himoya.realtime import broadcast, broadcast_many
 
 QUEUE_GROUP = "queue"
 
 
 def announce_case(case_id: int) -> None:
-    broadcast(QUEUE_GROUP, {"type": "case.changed", "case": case_id})
+    announce_cases([case_id])
+
+
+def announce_cases(case_ids: Iterable[int]) -> None:
+    broadcast_many((QUEUE_GROUP, {"type": "case.changed", "case": case_id}) for case_id in case_ids)
 
 
 def announce_alert(case_id: int) -> None:

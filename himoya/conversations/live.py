@@ -9,7 +9,7 @@ the channel layer (Redis, when scaled out).
 
 from __future__ import annotations
 
-from himoya.realtime import broadcast
+from himoya.realtime import broadcast_many
 
 
 def case_group(case_id: int) -> str:
@@ -23,8 +23,7 @@ def report_group(report_id: int) -> str:
 def announce_message(case_id: int, report_id: int, message_id: int) -> None:
     """A message was stored: both sides show it."""
     event = {"type": "chat.message", "message": message_id, "report": report_id}
-    broadcast(case_group(case_id), event)
-    broadcast(report_group(report_id), event)
+    broadcast_many([(case_group(case_id), event), (report_group(report_id), event)])
 
 
 def announce_states(case_id: int, report_id: int, message_ids: list[int], state: str, direction: str) -> None:
@@ -32,5 +31,4 @@ def announce_states(case_id: int, report_id: int, message_ids: list[int], state:
     if not message_ids:
         return
     event = {"type": "chat.state", "messages": message_ids, "state": state, "direction": direction, "report": report_id}
-    broadcast(case_group(case_id), event)
-    broadcast(report_group(report_id), event)
+    broadcast_many([(case_group(case_id), event), (report_group(report_id), event)])

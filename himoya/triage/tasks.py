@@ -27,8 +27,7 @@ def _triage_reports(report_ids: list[int]) -> None:
         actions.triage_reports(reports)
     finally:
         # The consoles learn of the cases even if triage failed; operators still see them.
-        for case_id in dict.fromkeys(report.case_id for report in reports):
-            live.announce_case(case_id)
+        live.announce_cases(dict.fromkeys(report.case_id for report in reports))
 
 
 @task()
