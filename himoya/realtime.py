@@ -3,7 +3,8 @@
 In the embedded default the channel layer lives in memory inside the server's event loop;
 work done in the task-worker thread must hand its messages to that loop instead of
 touching the layer's queues from another thread. ``bind_server_loop`` is called once the
-server's loop runs; with Redis (or with no bound loop) messages go straight to the layer.
+server's loop runs. With Redis, synchronous code sends through one long-lived event loop
+of the process (its own thread), so the layer's connections are made once, not per send.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 _server_loop: asyncio.AbstractEventLoop | None = None
+_sender_loop: asyncio.AbstractEventLoop | None = None
+_sender_lock = threading.Lock()
 
 
 def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -28,8 +31,7 @@ def broadcast(group: str, message: dict) -> None:
 
 
 def broadcast_many(messages: Iterable[tuple[str, dict]]) -> None:
-    """Send each ``(group, message)`` in order, all in one trip to the channel layer: from
-    synchronous code each trip starts an event loop (and, with Redis, a connection)."""
+    """Send each ``(group, message)`` in order, all in one trip to the channel layer."""
     messages = list(messages)
     layer = get_channel_layer()
     if layer is None or not messages:
@@ -39,16 +41,14 @@ def broadcast_many(messages: Iterable[tuple[str, dict]]) -> None:
         for group, message in messages:
             await layer.group_send(group, message)
 
+    if not isinstance(layer, InMemoryChannelLayer):
+        asyncio.run_coroutine_threadsafe(send_all(), _sender()).result()
+        return
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
-    if (
-        isinstance(layer, InMemoryChannelLayer)
-        and _server_loop is not None
-        and _server_loop.is_running()
-        and running is not _server_loop
-    ):
+    if _server_loop is not None and _server_loop.is_running() and running is not _server_loop:
         asyncio.run_coroutine_threadsafe(send_all(), _server_loop)
         return
     if running is not None:
@@ -59,3 +59,13 @@ def broadcast_many(messages: Iterable[tuple[str, dict]]) -> None:
         sender.join()
         return
     async_to_sync(send_all)()
+
+
+def _sender() -> asyncio.AbstractEventLoop:
+    """The process's event loop for sending to a channel layer that is not in memory."""
+    global _sender_loop
+    with _sender_lock:
+        if _sender_loop is None:
+            _sender_loop = asyncio.new_event_loop()
+            threading.Thread(target=_sender_loop.run_forever, name="channel-layer-sender", daemon=True).start()
+        return _sender_loop

@@ -88,17 +88,20 @@ def test_a_broadcast_from_a_thread_whose_event_loop_is_busy_still_arrives():
     assert asyncio.run(listen_then_send_synchronously()) == {"type": "case.changed", "case": 7}
 
 
-def test_a_triaged_batch_announces_each_of_its_cases_in_order(file_report):
+def test_a_triaged_batch_announces_each_of_its_cases_in_order(operator, file_report):
     from himoya.triage.tasks import triage_reports
 
     first, second = file_report(), file_report()
-    layer = get_channel_layer()
+    cookie = _cookie_for(operator)
 
-    async def listen_while_triaging():
-        channel = await layer.new_channel()
-        await layer.group_add("queue", channel)
+    async def scenario():
+        communicator = await _connect(cookie)
+        connected, _ = await communicator.connect()
+        assert connected
         await sync_to_async(triage_reports.call)([first.report.pk, second.report.pk])
-        return [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(2)]
+        events = [await communicator.receive_json_from(timeout=5) for _ in range(2)]
+        assert await communicator.receive_nothing(timeout=0.2)
+        await communicator.disconnect()
+        return events
 
-    events = asyncio.run(listen_while_triaging())
-    assert [event["case"] for event in events] == [first.case.pk, second.case.pk]
+    assert asyncio.run(scenario()) == [{"case": first.case.pk}, {"case": second.case.pk}]

@@ -25,6 +25,10 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
     async def case_changed(self, event):
         await self.send_json({"case": event["case"]})
 
+    async def cases_changed(self, event):
+        for case_id in event["cases"]:
+            await self.send_json({"case": case_id})
+
     async def case_alerted(self, event):
         await self.send_json({"case": event["case"], "alert": True})
 

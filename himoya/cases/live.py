@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from himoya.realtime import broadcast, broadcast_many
+from himoya.realtime import broadcast
 
 QUEUE_GROUP = "queue"
 
 
 def announce_case(case_id: int) -> None:
-    announce_cases([case_id])
+    broadcast(QUEUE_GROUP, {"type": "case.changed", "case": case_id})
 
 
 def announce_cases(case_ids: Iterable[int]) -> None:
-    broadcast_many((QUEUE_GROUP, {"type": "case.changed", "case": case_id}) for case_id in case_ids)
+    """Several cases changed (a triaged batch): one message for all of them."""
+    case_ids = list(case_ids)
+    if case_ids:
+        broadcast(QUEUE_GROUP, {"type": "cases.changed", "cases": case_ids})
 
 
 def announce_alert(case_id: int) -> None:
