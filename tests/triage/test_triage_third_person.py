@@ -21,6 +21,9 @@ from himoya.triage.engine import TriageInput
         ("Ему дают опасные задания в игре, последнее было порезать руку.", "self_harm", "P2"),
         ("Bir nəfər qızımın şəkillərini yaymaqla hədələyir, pul istəyir.", "sextortion", "P1"),
         ("Noma'lum odam o'g'limdan rasm so'raydi va sovg'a va'da qiladi.", "grooming", "P1"),
+        ("Eski sevgilisi, para vermezse kızımın fotoğraflarını yaymakla tehdit ediyor.", "sextortion", "P1"),
+        ("Oyunda tanıştığı biri oğlumdan fotoğraf istiyor ve hediyeler vaat ediyor.", "grooming", "P1"),
+        ("Sınıftakiler birbirini bayılana kadar nefesini tutarken çekiyor.", "dangerous_challenge", "P2"),
     ],
 )
 def test_third_person_reports_are_flagged(engine, text, harm, urgency):
