@@ -4,7 +4,8 @@
 
 Each round starts the real ASGI server on loopback the way it runs in production, posts
 reports to ``POST /api/v1/reports`` from concurrent keep-alive clients (a separate,
-light asyncio process) for a fixed time, stops the server, then checks that every report
+light asyncio process) for a fixed time, lets the server finish the triage it queued (and
+says how long that took), stops the server, then checks that every report
 the API accepted (201 and a case code) is in the database: a case whose code digest
 matches, with its API report and its audit row.
 
@@ -28,6 +29,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -38,6 +40,10 @@ import _common as common
 
 TARGETS = {"sqlite": 300.0, "postgres": 500.0}
 P99_TARGET_MS = 250.0
+# After the load, how long the server may take to finish the background tasks it queued.
+DRAIN_LIMIT_S = 180.0
+# Background tasks not yet done (triage of the reports, live updates).
+PENDING_TASKS_SQL = "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
 PARTNER_NAME = "Benchmark partner"
 
 # --- Reports that look like real ones ---------------------------------------------------------
@@ -258,14 +264,18 @@ def _measure(
     port: int,
     token: str,
     work: Path,
+    pending: Callable[[], int],
     gauges: dict[str, Callable[[], float]] | None = None,
     other_pids: dict[str, Callable[[], list[int]]] | None = None,
 ) -> None:
     """Load the running ``services`` (the first serves HTTP on ``port``), stop them, verify.
 
-    ``gauges`` are read every half second during the load; their highest values are printed.
-    ``other_pids`` name processes that are not ours but work for this run only (database
-    backends): their whole CPU time, read when the load ends, is printed per report.
+    ``pending`` counts the background tasks not yet done; after the load the services run
+    on until it is 0 (at most ``DRAIN_LIMIT_S``), so the round shows how long triage takes to
+    catch up with the burst. ``gauges`` are read every half second during the load; their
+    highest values are printed. ``other_pids`` name processes that are not ours but work for
+    this run only (database backends): their whole CPU time, read when the load ends, is
+    printed per report.
     """
     try:
         for service in services:
@@ -296,6 +306,8 @@ def _measure(
         server_cpu = sum(service_cpu.values())
         rss = common.rss_mb([pid for pids in trees.values() for pid in pids])
         load_after = common.load_average()[0]
+        backlog = pending()
+        drained = _drain(pending)
     finally:
         for service in reversed(services):
             service.stop()
@@ -338,8 +350,13 @@ def _measure(
         f"  lost          {rnd.lost} of {total_accepted} accepted (warm-up included); "
         f"in DB {check['found']} with report, {check['found'] - check['without_audit']} with audit row; "
         f"API reports in DB {check['reports_in_db']}",
-        f"  task queue    {check['tasks_done']} done, {check['tasks_waiting']} waiting, "
-        f"{check['tasks_failed']} failed at stop",
+        f"  task queue    {backlog} waiting when the load ended; "
+        + (
+            f"triage caught up {drained:.1f} s later"
+            if drained is not None
+            else f"not caught up {DRAIN_LIMIT_S:.0f} s later"
+        )
+        + f"; {check['tasks_done']} done, {check['tasks_waiting']} waiting, {check['tasks_failed']} failed at stop",
         f"  server CPU    {server_cpu:.1f} s = {server_cpu / max(_wall, 1e-9):.2f} cores, "
         f"{1000 * server_cpu / max(total_accepted, 1):.1f} ms per accepted report{per_service}; RSS {rss:.0f} MiB",
         f"  load gen CPU  {result.cpu_seconds:.1f} s = {result.cpu_seconds / max(_wall, 1e-9):.2f} core",
@@ -355,6 +372,16 @@ def _measure(
         rnd.lines.append(f"  error sample  {sample}")
     for code in check["lost_samples"]:
         rnd.lines.append(f"  lost sample   {code}")
+
+
+def _drain(pending: Callable[[], int]) -> float | None:
+    """Seconds until no background task is waiting, or None past ``DRAIN_LIMIT_S``."""
+    started = time.monotonic()
+    while time.monotonic() - started < DRAIN_LIMIT_S:
+        if pending() == 0:
+            return time.monotonic() - started
+        time.sleep(0.25)
+    return None
 
 
 def _slow(result: common.LoadResult) -> str:
@@ -385,7 +412,12 @@ def round_sqlite(args, work: Path) -> Round:
             env,
             work / "sqlite-server.log",
         )
-        _measure(rnd, args, env, [server], port, token, work)
+
+        def pending() -> int:
+            with sqlite3.connect(data_dir / "himoya.sqlite3", timeout=30) as db:
+                return db.execute(PENDING_TASKS_SQL).fetchone()[0]
+
+        _measure(rnd, args, env, [server], port, token, work, pending)
     finally:
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -412,6 +444,7 @@ def round_postgres(args, work: Path) -> Round:
         return rnd
     db = args.pg_db
     data_dir = common.temp_dir("himoya-bench-pg-")
+    monitor: list = []
     try:
         admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{db}"')
@@ -453,6 +486,12 @@ def round_postgres(args, work: Path) -> Round:
         def connections() -> float:
             return admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [db]).fetchone()[0]
 
+        def pending() -> int:
+            # Connected after the load, which its connection would otherwise be counted in.
+            if not monitor:
+                monitor.append(psycopg.connect(env["DATABASE_URL"], autocommit=True, connect_timeout=5))
+            return monitor[0].execute(PENDING_TASKS_SQL).fetchone()[0]
+
         def backends() -> list[int]:
             rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db]).fetchall()
             return [row[0] for row in rows]
@@ -465,10 +504,13 @@ def round_postgres(args, work: Path) -> Round:
             port,
             token,
             work,
+            pending,
             gauges={"PostgreSQL connections to the database": connections},
             other_pids={"PostgreSQL backends of the run's database, open at the end": backends},
         )
     finally:
+        for connection in monitor:
+            connection.close()
         if not args.keep:
             admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             shutil.rmtree(data_dir, ignore_errors=True)
