@@ -10,6 +10,7 @@ of the process (its own thread), so the layer's connections are made once, not p
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterable
 
@@ -69,3 +70,12 @@ def _sender() -> asyncio.AbstractEventLoop:
             _sender_loop = asyncio.new_event_loop()
             threading.Thread(target=_sender_loop.run_forever, name="channel-layer-sender", daemon=True).start()
         return _sender_loop
+
+
+def _forget_sender() -> None:
+    """A forked child has the parent's loop object but not the thread that runs it."""
+    global _sender_loop
+    _sender_loop = None
+
+
+os.register_at_fork(after_in_child=_forget_sender)

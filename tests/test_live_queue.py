@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -105,3 +106,34 @@ def test_a_triaged_batch_announces_each_of_its_cases_in_order(operator, file_rep
         return events
 
     assert asyncio.run(scenario()) == [{"case": first.case.pk}, {"case": second.case.pk}]
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_process_sends_through_a_loop_of_its_own():
+    """The parent's sender thread does not exist in a child: the child must start its own."""
+    from himoya import realtime
+
+    loop = realtime._sender()
+    assert realtime._sender() is loop
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report whether it got a new, running loop, then leave at once
+        child_loop = realtime._sender()
+        ok = child_loop is not loop and _wait_running(child_loop)
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.waitpid(pid, 0)
+    assert answer == b"1"
+
+
+def _wait_running(loop, seconds=5.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if loop.is_running():
+            return True
+        time.sleep(0.01)
+    return False
