@@ -103,3 +103,27 @@ def test_turkic_letters_are_folded_so_both_spellings_share_features():
 
     assert model_text("ÇALIŞIN İyi Günler") == model_text("calisin iyi gunler") == "calisin iyi gunler"
     assert model_text("Mən səni görürəm") == "men seni gorurem"
+
+
+def test_full_class_balance_is_sklearns_balanced_weighting_and_none_leaves_the_classes_as_they_come():
+    import numpy as np
+    from sklearn.svm import LinearSVC
+
+    from himoya.triage.engine import features
+    from himoya.triage.engine.training import _scale_columns, fit_margins, nb_ratio
+
+    texts = [f"{t} {i}" for i in range(8) for t in HAM + SPAM] + [f"{t} extra" for t in HAM * 4]
+    labels = ["ham" if t in HAM else "spam" for i in range(8) for t in HAM + SPAM] + ["ham"] * (4 * len(HAM))
+    counts = features.raw_counts(texts)
+    x = features.weigh(counts, features.idf_from_df(features.document_frequency(counts), len(texts)))
+    positive = np.asarray(labels) == "spam"
+    ratio = nb_ratio(x, positive)
+    reference = LinearSVC(C=0.5, class_weight="balanced", max_iter=5000, random_state=1)
+    reference.fit(_scale_columns(x, ratio.astype(np.float32)), positive.astype(np.int8))
+
+    full = fit_margins(x, labels, ("spam", "ham"), 0.5, seed=1, balance=1.0)
+    none = fit_margins(x, labels, ("spam", "ham"), 0.5, seed=1, balance=0.0)
+    assert np.allclose(full.coef[0], reference.coef_.ravel() * ratio, atol=1e-6)
+    assert not np.allclose(none.coef[0], full.coef[0], atol=1e-3)
+    # Unbalanced, the rarer class (spam) is pushed further from being predicted.
+    assert none.decision(x)[:, 0].mean() < full.decision(x)[:, 0].mean()
