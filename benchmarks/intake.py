@@ -33,6 +33,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -414,7 +415,7 @@ def round_sqlite(args, work: Path) -> Round:
         )
 
         def pending() -> int:
-            with sqlite3.connect(data_dir / "himoya.sqlite3", timeout=30) as db:
+            with closing(sqlite3.connect(data_dir / "himoya.sqlite3", timeout=30)) as db:
                 return db.execute(PENDING_TASKS_SQL).fetchone()[0]
 
         _measure(rnd, args, env, [server], port, token, work, pending)
