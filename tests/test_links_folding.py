@@ -135,6 +135,21 @@ def test_a_less_certain_likeness_opens_a_new_case_and_suggests_the_other(file_re
     assert (suggestion.case_id, suggestion.other_id, suggestion.reason) == (two.case.pk, one.case.pk, reason)
 
 
+def test_the_newest_few_likely_cases_are_suggested_whichever_link_holds_them(file_report):
+    # Posts of one channel in three open cases and a closed one; an account of another name
+    # in four newer cases. A report of another post of the channel that also names that
+    # account is offered five cases: the channel's, then the newest of the account's.
+    channel = [file_report(links=[f"t.me/bad_channel/{post}"]).case.pk for post in range(1, 5)]
+    Case.objects.filter(pk=channel[0]).update(status=Status.CLOSED)  # closed: not offered
+    account = [file_report(links=[f"tiktok.com/@other.name/video/{n}"]).case.pk for n in range(1, 5)]
+    new = file_report(links=["t.me/bad_channel/99", "@other.name"])
+    offered = dict(PossibleDuplicate.objects.filter(report=new.report).values_list("other_id", "reason"))
+    assert offered == {
+        **{pk: Similarity.SAME_ACCOUNT for pk in channel[1:]},
+        **{pk: Similarity.SAME_HANDLE for pk in account[2:]},
+    }
+
+
 def test_a_suggestion_is_shown_on_both_case_pages_with_a_link(file_report, operator):
     one = file_report(links=["t.me/bad_channel/5"])
     two = file_report(links=["t.me/bad_channel/9"])

@@ -77,6 +77,10 @@ def test_a_batch_ends_as_its_reports_stored_one_after_another(reference):
     assert third.signal.urgency > second.signal.urgency
     inserts = [q for q in writing.captured_queries if q["sql"].startswith('INSERT INTO "triage_signal"')]
     assert len(inserts) == 1
+    # The cases that changed (two of them: the one three reports share, and the one asking for
+    # help now), in one statement.
+    updates = [q for q in writing.captured_queries if 'UPDATE "cases_case"' in q["sql"]]
+    assert len(updates) == 1
 
 
 def test_a_case_an_operator_corrected_does_not_move(reference):

@@ -1,4 +1,4 @@
-"""Inserting many new rows of one model in a few statements, for intake's writer."""
+"""Writing many rows of one model in a few statements: intake's writer inserts, triage updates."""
 
 from __future__ import annotations
 
@@ -46,3 +46,47 @@ def insert_rows(objs: list, *, returning: bool = False) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = db
+
+
+def update_rows(objs: list, fields: list[str]) -> None:
+    """``bulk_update`` at less cost: one ``UPDATE ... FROM`` a list of values per chunk.
+
+    Django's ``bulk_update`` builds a ``CASE WHEN`` expression per row and field, which for a
+    batch of triaged cases costs more than saving each. Here each value is prepared by its
+    field as ``save()`` prepares it (``pre_save``: an ``auto_now`` field takes the time now),
+    and the rows are matched on their primary key. Rows that are not in the table are
+    skipped, as with ``bulk_update``. No signals are sent.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    db = router.db_for_write(model)
+    connection = connections[db]
+    pk = meta.pk
+    targets = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    columns = [pk, *targets]
+    names = [f"c{i}" for i in range(len(columns))]
+    if connection.vendor == "postgresql":
+        # A list of values has no column types of its own: each is cast to its column's.
+        value = [f"CAST(v.{name} AS {f.cast_db_type(connection)})" for name, f in zip(names, columns, strict=True)]
+    else:
+        value = [f"v.{name}" for name in names]
+    table = quote(meta.db_table)
+    sets = ", ".join(f"{quote(f.column)} = {v}" for f, v in zip(targets, value[1:], strict=True))
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    size = max(connection.ops.bulk_batch_size(columns, objs), 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            params = []
+            for obj in chunk:
+                params.append(pk.get_db_prep_value(obj.pk, connection))
+                params += [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
+            # Names from the model, quoted; every value is a parameter.
+            cursor.execute(
+                f"WITH v({', '.join(names)}) AS (VALUES {', '.join([row] * len(chunk))}) "  # noqa: S608
+                f"UPDATE {table} SET {sets} FROM v WHERE {table}.{quote(pk.column)} = {value[0]}",
+                params,
+            )

@@ -15,7 +15,7 @@ from himoya.audit.models import Action
 from himoya.cases.access import can_work
 from himoya.cases.models import URGENCY_ORDER, Case, deadline_for
 from himoya.hashes.intake import report_matches
-from himoya.lib.rows import insert_rows
+from himoya.lib.rows import insert_rows, update_rows
 from himoya.links.folding import links_of
 from himoya.links.matching import as_engine_matches, engine_matches, known_matches
 from himoya.reference.models import HarmCategory, Urgency
@@ -208,8 +208,9 @@ def _store_reports(results: list) -> list[Signal]:
             signalled.add(report.case_id)
             if fields:
                 changed.setdefault(report.case_id, set()).update(fields)
-        for case_id, fields in changed.items():
-            cases[case_id].save(update_fields=sorted(fields))
+        # The fields any of them changed, for all of them in one statement: a case that did
+        # not change one writes back the value it holds (locked above).
+        update_rows([cases[case_id] for case_id in changed], sorted(set().union(*changed.values())))
     return signals
 
 
