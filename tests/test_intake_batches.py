@@ -8,6 +8,7 @@ from concurrent.futures import Future
 
 import pytest
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django_tasks_db.models import DBTaskResult
 
 from himoya.audit.models import Action, AuditEntry
@@ -84,6 +85,25 @@ def test_the_writer_stores_the_others_when_one_report_of_a_batch_fails(reference
     stored = [future.result(timeout=0) for n, (_prepared, future) in enumerate(items) if n != 1]
     assert sorted(Report.objects.values_list("narrative", flat=True)) == ["Report 0.", "Report 2."]
     assert {submission.report.pk for submission in stored} == set(Report.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_keeps_its_connection_from_batch_to_batch(reference):
+    writer = intake.Writer()
+    opened = []
+
+    def count(sender, connection, **kwargs):
+        if threading.current_thread() is writer._thread:
+            opened.append(connection)
+
+    connection_created.connect(count)
+    try:
+        for number in range(3):
+            writer.store(prepare(_new(f"Report {number}.")))
+    finally:
+        connection_created.disconnect(count)
+    assert len(opened) == 1
+    assert Report.objects.count() == 3
 
 
 @pytest.mark.django_db(transaction=True)

@@ -144,47 +144,71 @@ def _open_cases(
     link keys (all of them, in id order), and per column of ``wanted`` the most recent open
     cases holding one of its keys (at most ``MAX_SUGGESTIONS + 1``, newest first).
 
-    One statement for every question of every report: intake asks them for each report, and
-    building the queries through the ORM cost more than all of the rest of storing it.
+    One statement for every question of every report, asked per key: which open cases hold
+    it (for the weaker columns, only the newest few: a report's newest few are among those of
+    its keys). Intake asks these for each report, a batch of reports at a time, so the
+    statement has one part per column whatever the number of reports: a part per question
+    took the database longer to plan than to answer.
     """
-    columns = list(_SIMILAR_COLUMNS)
-    width = 1 + len(columns)  # questions per report: its certain keys, then each column
-    links, reports, cases = ReportLink._meta.db_table, Report._meta.db_table, Case._meta.db_table
+    columns = ["key", *_SIMILAR_COLUMNS]
+    limit = int(MAX_SUGGESTIONS + 1)
     qn = connection.ops.quote_name
-    source = (
-        f"FROM {qn(links)} l JOIN {qn(reports)} r ON r.{qn('id')} = l.{qn('report_id')} "
-        f"JOIN {qn(cases)} c ON c.{qn('id')} = r.{qn('case_id')} "
-        f"WHERE c.{qn('status')} IN (%s, %s)"
+    links, reports, cases = (qn(model._meta.db_table) for model in (ReportLink, Report, Case))
+    joins = (
+        f"FROM {links} l JOIN {reports} r ON r.{qn('id')} = l.{qn('report_id')} "
+        f"JOIN {cases} c ON c.{qn('id')} = r.{qn('case_id')} WHERE c.{qn('status')} IN (%s, %s)"
     )
+    open_statuses = [status.value for status in _OPEN]
     parts: list[str] = []
     params: list = []
-    for index, (certain, wanted) in enumerate(asked):
-        questions = [("key", certain, None)] + [
-            (column, sorted(wanted[column]), MAX_SUGGESTIONS + 1) for column in columns
+    for offset, column in enumerate(columns):
+        values = sorted({value for certain, wanted in asked for value in (certain if offset == 0 else wanted[column])})
+        if not values:
+            continue
+        if connection.vendor == "postgresql":
+            # Each key looked up on its own (LATERAL), through the index on its column: as one
+            # join, the planner of a young database (no statistics yet) scans whole tables.
+            # LIMIT, or OFFSET 0, keeps it from merging the lookup back into one join.
+            last = f"ORDER BY r.{qn('case_id')} DESC LIMIT {limit}" if offset else "OFFSET 0"
+            parts.append(
+                f"SELECT {offset} AS col, q.value, s.case_id FROM (VALUES {', '.join(['(%s)'] * len(values))}) "  # noqa: S608
+                f"AS q(value) CROSS JOIN LATERAL (SELECT DISTINCT r.{qn('case_id')} AS case_id {joins} "
+                f"AND l.{qn(column)} = q.value {last}) AS s"
+            )
+            params += [*values, *open_statuses]
+        else:  # SQLite: no LATERAL; it looks each key of the list up through the index
+            parts.append(
+                f"SELECT {offset} AS col, l.{qn(column)} AS value, r.{qn('case_id')} AS case_id {joins} "
+                f"AND l.{qn(column)} IN ({', '.join(['%s'] * len(values))})"
+            )
+            params += [*open_statuses, *values]
+    if parts and connection.vendor != "postgresql":
+        # Each case once per key; of the weaker columns, the newest few per key.
+        parts = [
+            "SELECT col, value, case_id FROM (SELECT col, value, case_id, "  # noqa: S608
+            "ROW_NUMBER() OVER (PARTITION BY col, value ORDER BY case_id DESC) AS n "
+            f"FROM ({' UNION '.join(parts)}) AS m) AS ranked WHERE col = 0 OR n <= {limit}"
         ]
-        for offset, (column, values, limit) in enumerate(questions):
-            if not values:
-                continue
-            marks = ", ".join(["%s"] * len(values))
-            inner = f"SELECT DISTINCT r.{qn('case_id')} AS case_id {source} AND l.{qn(column)} IN ({marks})"
-            if limit is not None:
-                inner += f" ORDER BY r.{qn('case_id')} DESC LIMIT {int(limit)}"
-            tag = index * width + offset
-            # Only quoted names and integers are formatted in; every value is a parameter.
-            parts.append(f"SELECT {tag} AS tag, case_id FROM ({inner}) AS s{tag}")  # noqa: S608
-            params += [*(status.value for status in _OPEN), *values]
-    found: dict[int, list[int]] = {tag: [] for tag in range(len(asked) * width)}
+    found: dict[tuple[int, str], list[int]] = {}
     if parts:
         with connection.cursor() as cursor:
+            # Only quoted names and integers are formatted in; every value is a parameter.
             cursor.execute(" UNION ALL ".join(parts), params)
-            for tag, case_id in cursor.fetchall():
-                found[tag].append(case_id)
+            for offset, value, case_id in cursor.fetchall():
+                found.setdefault((offset, value), []).append(case_id)
+
+    def holding(offset: int, values) -> set[int]:
+        return {case_id for value in values for case_id in found.get((offset, value), ())}
+
     return [
         (
-            sorted(found[index * width]),
-            {column: sorted(found[index * width + 1 + n], reverse=True) for n, column in enumerate(columns)},
+            sorted(holding(0, certain)),
+            {
+                column: sorted(holding(offset, wanted[column]), reverse=True)[:limit]
+                for offset, column in enumerate(columns[1:], start=1)
+            },
         )
-        for index in range(len(asked))
+        for certain, wanted in asked
     ]
 
 
@@ -235,7 +259,9 @@ def lock(keys: list[str]) -> None:
     """Serialise intake of reports with the same links (SQLite already writes one at a time)."""
     if connection.vendor != "postgresql" or not keys:
         return
+    lock_ids = [int.from_bytes(bytes.fromhex(key)[:8], "big", signed=True) for key in keys]
     with connection.cursor() as cursor:
-        for key in keys:  # sorted by the caller: two reports take shared locks in one order
-            lock_id = int.from_bytes(bytes.fromhex(key)[:8], "big", signed=True)
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        # In one statement, one lock after another in the order given (``unnest`` reads the
+        # array in order): the caller sorts the keys, so two batches take shared locks in
+        # one order and never wait for each other in a circle.
+        cursor.execute("SELECT pg_advisory_xact_lock(id) FROM unnest(%s::bigint[]) AS id", [lock_ids])

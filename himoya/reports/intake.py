@@ -12,7 +12,9 @@ writer, a thread that stores everything waiting, up to ``MAX_BATCH`` reports, wi
 submission. A lone report waits for nobody: the writer takes what is there.
 
 If a batch fails, each of its reports is stored again alone, so one report's failure is
-its own. A caller hands its database connection back before it waits. Inside a
+its own. A caller hands its database connection back before it waits; the writer keeps
+its own from batch to batch (taking one from the pool costs a check with the database),
+and gives it up after a failure, as a request would. Inside a
 transaction the caller already holds (its writes must commit with the report), and on an
 in-memory database (another thread would not see it), the caller stores its report
 itself, as before.
@@ -74,6 +76,8 @@ class Writer:
         try:
             submissions = store_reports([prepared for prepared, _future in batch])
         except BaseException as exc:  # noqa: BLE001 - every caller must hear back
+            # As at the end of a request: a broken connection is not used again.
+            close_old_connections()
             if len(batch) == 1:
                 batch[0][1].set_exception(exc)
             else:
@@ -81,9 +85,6 @@ class Writer:
                 for item in batch:
                     self._store([item])
             return
-        finally:
-            # As at the end of a request: a broken or outworn connection is not used again.
-            close_old_connections()
         for (_prepared, future), submission in zip(batch, submissions, strict=True):
             future.set_result(submission)
 
