@@ -138,6 +138,20 @@ def wait_healthy(service: Service, host: str, port: int, path: str = "/healthz",
     sys.exit(f"{service.name} was not healthy after {timeout:.0f}s:\n{service.log_tail()}")
 
 
+def wait_logged(service: Service, text: str, timeout: float = 300.0) -> float:
+    """Seconds until ``text`` is in the service's log (a worker that says it has started);
+    exits with the log if it never is."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if not service.alive():
+            sys.exit(f"{service.name} exited before it was ready:\n{service.log_tail()}")
+        if text in service.log_tail(chars=1_000_000):
+            return time.monotonic() - started
+        time.sleep(0.2)
+    service.stop()
+    sys.exit(f"{service.name} was not ready after {timeout:.0f}s:\n{service.log_tail()}")
+
+
 # --- Measurements of processes (Linux /proc) ----------------------------------------------
 
 

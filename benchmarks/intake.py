@@ -268,6 +268,7 @@ def _measure(
     pending: Callable[[], int],
     gauges: dict[str, Callable[[], float]] | None = None,
     other_pids: dict[str, Callable[[], list[int]]] | None = None,
+    ready_lines: list[tuple[common.Service, str]] | None = None,
 ) -> None:
     """Load the running ``services`` (the first serves HTTP on ``port``), stop them, verify.
 
@@ -276,13 +277,16 @@ def _measure(
     catch up with the burst. ``gauges`` are read every half second during the load; their
     highest values are printed. ``other_pids`` name processes that are not ours but work for
     this run only (database backends): their whole CPU time, read when the load ends, is
-    printed per report.
+    printed per report. ``ready_lines``: services without HTTP, and the line each logs
+    once it is ready for work (a worker that has loaded its models); the load waits for it.
     """
     try:
         for service in services:
             service.start()
         boot = common.wait_healthy(services[0], "127.0.0.1", port)
         rnd.lines.append(f"  server ready in {boot:.1f} s")
+        for service, text in ready_lines or []:
+            rnd.lines.append(f"  {service.name} ready {common.wait_logged(service, text):.1f} s later")
         spec = common.LoadSpec(
             host="127.0.0.1",
             port=port,
@@ -508,6 +512,8 @@ def round_postgres(args, work: Path) -> Round:
             pending,
             gauges={"PostgreSQL connections to the database": connections},
             other_pids={"PostgreSQL backends of the run's database, open at the end": backends},
+            # django-tasks-db's worker says so once it is ready to take tasks.
+            ready_lines=[(worker, "Starting worker")],
         )
     finally:
         for connection in monitor:

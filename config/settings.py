@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "csp",
     "channels",
     "django_tasks",
+    # Before django_tasks_db: its ``db_worker`` command loads the triage engine first.
+    "himoya.ops",
     "django_tasks_db",
     "himoya.accounts",
     "himoya.audit",
@@ -83,7 +85,6 @@ INSTALLED_APPS = [
     "himoya.knowledge",
     "himoya.awareness",
     "himoya.shifts",
-    "himoya.ops",
 ]
 
 MIDDLEWARE = [

@@ -64,3 +64,17 @@ def test_rotate_encryption_rewrites_old_tokens_with_the_new_key(settings, file_r
     report = Report.objects.get()
     assert report.narrative == "Story under the old key"
     assert report.contact == "+998 90 123 45 67"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_db_worker_loads_the_triage_engine_before_its_first_task(reference, settings, monkeypatch):
+    from django.core.management import get_commands
+
+    from himoya.triage import service
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    monkeypatch.setattr(service, "_engine", None)
+    assert get_commands()["db_worker"] == "himoya.ops"
+    # --batch: run what is queued (nothing), then stop.
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    assert service._engine is not None

@@ -76,7 +76,7 @@ class Command(BaseCommand):
 
 
 def _worker():
-    from django_tasks_db.management.commands.db_worker import Worker
+    from himoya.ops.worker import Worker
 
     return Worker(
         queue_names=["default"],
