@@ -6,6 +6,13 @@ from django.db import connections, router
 from django.db.models import AutoField
 
 
+def _destination(objs: list):
+    """The model options of ``objs`` (all of one model), and the database they are written to."""
+    model = type(objs[0])
+    db = router.db_for_write(model)
+    return model._meta, db, connections[db]
+
+
 def insert_rows(objs: list, *, returning: bool = False) -> None:
     """``bulk_create`` for new rows of one model, at less cost per value.
 
@@ -22,10 +29,7 @@ def insert_rows(objs: list, *, returning: bool = False) -> None:
     """
     if not objs:
         return
-    model = type(objs[0])
-    meta = model._meta
-    db = router.db_for_write(model)
-    connection = connections[db]
+    meta, db, connection = _destination(objs)
     fields = [f for f in meta.concrete_fields if not f.generated and not isinstance(f, AutoField)]
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert_rows")
@@ -59,10 +63,7 @@ def update_rows(objs: list, fields: list[str]) -> None:
     """
     if not objs:
         return
-    model = type(objs[0])
-    meta = model._meta
-    db = router.db_for_write(model)
-    connection = connections[db]
+    meta, _db, connection = _destination(objs)
     pk = meta.pk
     targets = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
