@@ -50,6 +50,30 @@ def test_a_token_works_until_it_is_revoked(partner_token):
     assert response.json()["message"] == "A valid partner token is required."
 
 
+def test_a_process_remembers_a_valid_token_for_a_few_seconds_and_then_asks_again(partner_token, monkeypatch):
+    from django.core.cache import cache
+
+    from himoya.channels.api import auth
+
+    row, token = partner_token()
+    client = _client(token)
+    lookups = []
+    get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *args: lookups.append(key) or get(key, *args))
+    clock = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    assert client.get("/api/v1/reports/2222-3333-4444-5555").status_code == 404
+    assert client.get("/api/v1/reports/2222-3333-4444-5555").status_code == 404
+    assert lookups == [auth.cache_key(row.digest)]
+    # Revoked in another process: it forgot the token in the shared cache, not here. This
+    # process takes it as valid until its few seconds are over.
+    PartnerToken.objects.filter(pk=row.pk).update(revoked_at=timezone.now())
+    cache.delete(auth.cache_key(row.digest))
+    assert client.get("/api/v1/reports/2222-3333-4444-5555").status_code == 404
+    clock[0] += auth.LOCAL_SECONDS + 0.1
+    assert client.get("/api/v1/reports/2222-3333-4444-5555").status_code == 401
+
+
 def test_a_revoked_token_does_not_stop_the_partners_other_tokens(partner_token):
     old, old_token = partner_token("SafeChat")
     _new, new_token = partner_token("SafeChat")
