@@ -159,13 +159,14 @@ def _open_cases(
         f"JOIN {cases} c ON c.{qn('id')} = r.{qn('case_id')} WHERE c.{qn('status')} IN (%s, %s)"
     )
     open_statuses = [status.value for status in _OPEN]
+    postgres = connection.vendor == "postgresql"
     parts: list[str] = []
     params: list = []
     for offset, column in enumerate(columns):
         values = sorted({value for certain, wanted in asked for value in (certain if offset == 0 else wanted[column])})
         if not values:
             continue
-        if connection.vendor == "postgresql":
+        if postgres:
             # Each key looked up on its own (LATERAL), through the index on its column: as one
             # join, the planner of a young database (no statistics yet) scans whole tables.
             # LIMIT, or OFFSET 0, keeps it from merging the lookup back into one join.
@@ -182,7 +183,7 @@ def _open_cases(
                 f"AND l.{qn(column)} IN ({', '.join(['%s'] * len(values))})"
             )
             params += [*open_statuses, *values]
-    if parts and connection.vendor != "postgresql":
+    if parts and not postgres:
         # Each case once per key; of the weaker columns, the newest few per key.
         parts = [
             "SELECT col, value, case_id FROM (SELECT col, value, case_id, "  # noqa: S608

@@ -29,7 +29,6 @@ class Command(db_worker.Command):
         excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
         if excluded_queue_names and "*" not in queue_names:
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
-        options.pop("skip_checks", None)
         worker = Worker(
             queue_names=queue_names,
             excluded_queue_names=excluded_queue_names,
