@@ -145,6 +145,7 @@ def langid_benchmark() -> dict[str, object]:
 def classifier_benchmark(data_dir: Path, folds: int) -> dict[str, dict[str, float]]:
     from himoya.triage.engine import features, training
     from himoya.triage.engine.datasets import SETS, load_set
+    from himoya.triage.engine.encoder import load_encoder
     from himoya.triage.engine.models import load_bundle
 
     log(f"\nHarm classifiers ({folds}-fold CV where a set has no test split; sets from {data_dir})")
@@ -162,8 +163,13 @@ def classifier_benchmark(data_dir: Path, folds: int) -> dict[str, dict[str, floa
     abusive_oof: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     bundle = load_bundle()
+    encoder = load_encoder()
+    if encoder is None:
+        log(f"  sentence encoder not installed ({training.ENCODER_REQUIREMENT}): n-gram models alone")
     for name, data in sets.items():
         started = time.perf_counter()
+        # The encoder is pretrained and frozen: each text is encoded once, for all folds.
+        encoded = training.encode_texts(encoder, data.texts) if encoder and name in training.ENCODER_SETS else None
         if data.test_texts:
             if bundle is None:
                 log(f"  {name}: no committed model to score the test split")
@@ -182,15 +188,16 @@ def classifier_benchmark(data_dir: Path, folds: int) -> dict[str, dict[str, floa
                 # IDF as training would compute it, minus this fold's test rows.
                 df = df_all - features.document_frequency(counts[name][test_rows])
                 idf = features.dequantize_idf(features.quantize_idf(features.idf_from_df(df, n_all - len(test_rows))))
-                fitted = training.fit_set(data, counts[name], idf, SEED, rows=train_rows)
+                fitted = training.fit_set(data, counts[name], idf, SEED, rows=train_rows, encoded=encoded)
                 x_test = features.weigh(counts[name][test_rows], idf)
-                p = training.class_probabilities(fitted.estimator, x_test)
+                p, pred[test_rows] = fitted.predict(x_test, None if encoded is None else encoded[test_rows])
                 oof[test_rows] = p
-                pred[test_rows] = training.decide(p, data.classes, fitted.thresholds, fitted.offsets)
             macro = float(f1_score(y, pred.astype(str), average="macro", labels=list(data.classes)))
             s = training.set_scores(data.labels, oof, data.classes, {data.classes[0]: 0.5}, [])
             s["macro_f1"] = round(macro, 4)  # decisions made inside each fold, not at 0.5
-            how = f"{folds}-fold CV, whole training procedure per fold"
+            how = f"{folds}-fold CV, whole training procedure per fold" + (
+                ", borderline texts re-read by the sentence encoder" if encoded is not None else ""
+            )
             if name == "en_hate":
                 abusive_oof[name] = (np.isin(y, ["hate", "offensive"]), oof[:, 0] + oof[:, 1])
             if name == "en_cyberbullying":

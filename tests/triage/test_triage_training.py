@@ -127,3 +127,36 @@ def test_full_class_balance_is_sklearns_balanced_weighting_and_none_leaves_the_c
     assert not np.allclose(none.coef[0], full.coef[0], atol=1e-3)
     # Unbalanced, the rarer class (spam) is pushed further from being predicted.
     assert none.decision(x)[:, 0].mean() < full.decision(x)[:, 0].mean()
+
+
+def test_an_encoder_head_is_kept_when_the_embeddings_know_what_the_words_do_not():
+    import numpy as np
+
+    from himoya.triage.engine import features
+    from himoya.triage.engine.datasets import LabelledSet
+    from himoya.triage.engine.training import fit_set
+
+    rng = np.random.RandomState(3)
+    classes = ("hate", "offensive", "neither")
+    vocab = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta"]
+    labels = [classes[i % 3] for i in range(300)]
+    # Words: a weak hint for "neither" only. Embeddings: each class along its own axis.
+    texts = [" ".join(rng.choice(vocab, 6)) + (" calm" if y == "neither" else "") for y in labels]
+    encoded = np.zeros((300, 8), np.float32)
+    for i, y in enumerate(labels):
+        encoded[i, classes.index(y)] = 1.0
+    encoded += rng.normal(0, 0.3, encoded.shape).astype(np.float32)
+    data = LabelledSet("en_hate", texts, labels, classes, [], [])
+    counts = features.raw_counts(texts)
+    idf = features.idf_from_df(features.document_frequency(counts), len(texts))
+
+    plain = fit_set(data, counts, idf, 1)
+    with_head = fit_set(data, counts, idf, 1, encoded=encoded)
+    assert plain.encoder_head is None and with_head.encoder_head is not None
+    assert 0.0 < with_head.encoder_head.weight <= 1.0
+    assert with_head.scores["holdout"]["macro_f1"] > plain.scores["holdout"]["macro_f1"]
+    x = features.weigh(counts, idf)
+    _, alone = with_head.predict(x)  # no embeddings given: the n-gram model's own decisions
+    proba, reread = with_head.predict(x, encoded)
+    assert np.allclose(proba.sum(1), 1.0)
+    assert (reread == np.asarray(labels)).mean() > (alone == np.asarray(labels)).mean()

@@ -29,10 +29,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import links as links_mod
+from .encoder import SentenceEncoder, load_encoder
 from .langid import LanguageGuess, LanguageIdentifier, get_identifier
 from .lexicon import Lexicon, LexiconHit, Phrase, load_default_phrases
-from .models import CORRECTIONS, SOURCES, ModelBundle, gates_for, load_bundle, prior_shift
+from .models import CORRECTIONS, ENCODER_LANGUAGE, SOURCES, ModelBundle, gates_for, load_bundle, prior_shift
 from .normalize import clean, skeleton, to_text
 from .pii import PersonalData, find_personal_data, redact
 from .taxonomy import AGE_GROUPS, HARM_CODES
@@ -137,11 +140,13 @@ class TriageEngine:
         bundle: ModelBundle | None,
         identifier: LanguageIdentifier,
         thresholds: Mapping[str, float] | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.rules = rules
         self.bundle = bundle
         self.identifier = identifier
+        self.encoder = encoder if bundle is not None and bundle.encoder_heads else None
         self.thresholds = {h: 0.5 for h in HARM_CODES}
         for harm, value in (thresholds or {}).items():
             if harm not in HARM_CODES or not 0.0 < float(value) <= 1.0:
@@ -188,6 +193,9 @@ class TriageEngine:
             bundle=bundle,
             identifier=get_identifier(),
             thresholds=thresholds,
+            # Only a model file with encoder heads needs it; without its package the
+            # heads are skipped and the n-gram models answer alone.
+            encoder=load_encoder() if bundle is not None and bundle.encoder_heads else None,
         )
 
     # -- public API -----------------------------------------------------------------
@@ -203,7 +211,10 @@ class TriageEngine:
         texts = [clean(to_text(i.text)) for i in inputs]
         guesses = self.identifier.identify_many_cleaned(texts)
         predictions = self.bundle.predict(texts, cleaned=True) if self.bundle is not None else [{} for _ in texts]
-        return [self._one(i, t, g, p) for i, t, g, p in zip(inputs, texts, guesses, predictions, strict=True)]
+        reread = self._reread(texts, guesses, predictions)
+        return [
+            self._one(i, t, g, p, r) for i, t, g, p, r in zip(inputs, texts, guesses, predictions, reread, strict=True)
+        ]
 
     def find_personal_data(self, text: str) -> list[PersonalData]:
         """Personal-data spans of ``text`` (see :mod:`.pii`)."""
@@ -215,12 +226,37 @@ class TriageEngine:
 
     # -- internals ------------------------------------------------------------------
 
+    def _reread(
+        self, texts: Sequence[str], guesses: Sequence[LanguageGuess], predictions: list[dict[str, dict[str, float]]]
+    ) -> list[set[str]]:
+        """Replace, in ``predictions``, the outputs of models with an encoder head for the
+        English texts they find borderline; per text, the models re-read."""
+        reread: list[set[str]] = [set() for _ in texts]
+        if self.encoder is None or self.bundle is None:
+            return reread
+        for name, head in self.bundle.encoder_heads.items():
+            classes = self.bundle.classes.get(name)
+            rows = [i for i, g in enumerate(guesses) if g.language == ENCODER_LANGUAGE and name in predictions[i]]
+            if not classes or not rows:
+                continue
+            proba = np.asarray([[predictions[i][name][c] for c in classes] for i in rows])
+            picked = head.borderline(proba)
+            if not picked.any():
+                continue
+            chosen = [rows[j] for j in np.flatnonzero(picked)]
+            blended = head.blend(proba[picked], self.encoder.encode([texts[i] for i in chosen]))
+            for i, values in zip(chosen, blended.tolist(), strict=True):
+                predictions[i][name] = dict(zip(classes, values, strict=True))
+                reread[i].add(name)
+        return reread
+
     def _one(
         self,
         item: TriageInput,
         text: str,
         guess: LanguageGuess,
         prediction: Mapping[str, Mapping[str, float]],
+        reread: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> TriageResult:
         evidence: dict[str, list[float]] = {h: [] for h in HARM_CODES}
         reasons: list[Reason] = []
@@ -250,6 +286,8 @@ class TriageEngine:
             e = prior_shift(p, threshold) * source.factor * gate
             if e >= MIN_MODEL_REASON:
                 gate_note = "" if gate == 1.0 else f", weighted x{gate:g} for text in {guess.language}"
+                if source.model in reread:
+                    gate_note += ", borderline there, so read again by the sentence encoder"
                 reasons.append(Reason("model", source.harm, f"{source.label}: {e:.2f}{gate_note}", e))
             model_best[source.harm] = max(model_best.get(source.harm, 0.0), e)
         for name, probs in prediction.items():

@@ -31,6 +31,7 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
 MODEL_FILE = "harm_models.skops"
 META_FILE = "meta.json"
 CORRECTIONS = "corrections"
+ENCODER_HEADS = "encoder_heads"
 
 # Types a model file may contain besides what skops trusts by default. Anything else
 # makes loading fail loudly (a tampered or foreign file).
@@ -47,6 +48,9 @@ TRUSTED_TYPES = [
     "sklearn.multiclass.OneVsRestClassifier",
     "sklearn.preprocessing._label.LabelBinarizer",
 ]
+
+# The language whose borderline texts the sentence encoder re-reads (it is English-only).
+ENCODER_LANGUAGE = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,73 @@ def prior_shift(p: float, threshold: float) -> float:
     return p * k / (p * k + (1 - p))
 
 
+def harm_gap(proba: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """How far, in log-probability plus decision offsets, each row's first class (a set's
+    harmful class) is from the likeliest other class, either way."""
+    logp = np.log(np.clip(proba, 1e-9, 1.0)) + offsets
+    return np.abs(logp[:, 0] - logp[:, 1:].max(axis=1))
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderHead:
+    """A second reading, by the sentence encoder (:mod:`.encoder`), of the texts one set's
+    n-gram model finds borderline.
+
+    Borderline: the set's harmful class (its first) is within ``band`` of the likeliest
+    other class, in log-probability plus the set's decision offsets ``nb_offsets``, on
+    either side. (Texts torn between two harmless readings - most ordinary English,
+    to Davidson's model - are not asked about: the encoder is costly.) For those texts
+    the model's probabilities ``p`` are blended with a logistic regression on the
+    sentence embedding ``q`` (``coef``, ``intercept``): ``p ** (1 - weight) * q ** weight``,
+    normalised; ``offsets`` are the decision offsets of the blend. Training chooses all
+    of these on its hold-out (:func:`.training.fit_encoder_head`).
+    """
+
+    model: str
+    coef: np.ndarray  # (classes, encoder dimensions)
+    intercept: np.ndarray  # (classes,)
+    weight: float
+    band: float
+    nb_offsets: np.ndarray
+    offsets: np.ndarray
+
+    def borderline(self, proba: np.ndarray) -> np.ndarray:
+        """Which rows of ``proba`` (the model's probabilities, in its class order) to re-read."""
+        return harm_gap(proba, self.nb_offsets) <= self.band
+
+    def blend(self, proba: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """The blended probabilities for rows of ``proba`` and their sentence embeddings."""
+        z = np.asarray(embeddings, dtype=np.float64) @ self.coef.T + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        logq = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        mixed = (1.0 - self.weight) * np.log(np.clip(proba, 1e-9, 1.0)) + self.weight * logq
+        mixed = np.exp(mixed - mixed.max(axis=1, keepdims=True))
+        return mixed / mixed.sum(axis=1, keepdims=True)
+
+    def to_payload(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "coef": np.asarray(self.coef, dtype=np.float64),
+            "intercept": np.asarray(self.intercept, dtype=np.float64),
+            "weight": float(self.weight),
+            "band": float(self.band),
+            "nb_offsets": [float(v) for v in self.nb_offsets],
+            "offsets": [float(v) for v in self.offsets],
+        }
+
+    @classmethod
+    def from_payload(cls, item: Mapping[str, object]) -> EncoderHead:
+        return cls(
+            model=str(item["model"]),
+            coef=np.asarray(item["coef"], dtype=np.float64),
+            intercept=np.asarray(item["intercept"], dtype=np.float64),
+            weight=float(item["weight"]),  # type: ignore[arg-type]
+            band=float(item["band"]),  # type: ignore[arg-type]
+            nb_offsets=np.asarray(item["nb_offsets"], dtype=np.float64),
+            offsets=np.asarray(item["offsets"], dtype=np.float64),
+        )
+
+
 def save_bundle(
     path: Path,
     *,
@@ -171,6 +242,7 @@ def save_bundle(
     classes: Mapping[str, Sequence[str]],
     idf_codes: np.ndarray,
     corrections: Mapping[str, object],
+    encoder_heads: Sequence[EncoderHead] = (),
 ) -> None:
     """Write the model file (skops, deflate-compressed).
 
@@ -189,6 +261,7 @@ def save_bundle(
         "models": dict(models),
         "classes": {k: list(v) for k, v in classes.items()},
         CORRECTIONS: dict(corrections),
+        ENCODER_HEADS: [head.to_payload() for head in encoder_heads],
     }
     buffer = io.BytesIO()
     sio.dump(payload, buffer)
@@ -275,6 +348,12 @@ class ModelBundle:
         calibration = self.meta.get("calibration") or {}
         assert isinstance(calibration, dict)
         self.calibration: dict[str, float] = {str(k): float(v) for k, v in calibration.items()}
+        heads = payload.get(ENCODER_HEADS) or []
+        assert isinstance(heads, list)
+        self.encoder_heads: dict[str, EncoderHead] = {
+            head.model: head for head in (EncoderHead.from_payload(item) for item in heads)
+        }
+        self.classes: dict[str, tuple[str, ...]] = {b.name: b.classes for b in self.blocks}
 
     @property
     def model_names(self) -> list[str]:
