@@ -95,10 +95,13 @@ def test_an_unchanged_correction_records_nothing(file_report, operator):
 
 def test_a_phrase_added_by_a_supervisor_is_used_without_a_restart(file_report):
     text = "they keep sending the zorbulox link to everyone in class"
-    get_engine()
+    before = get_engine()
     assert "dangerous_challenge" not in Signal.objects.get(report=file_report(narrative=text, harm=None).report).flagged
     LexiconPhrase.objects.create(phrase="zorbulox", harm_id="dangerous_challenge", weight=0.9)
     phrases_changed()
+    after = get_engine()
+    assert after is not before
+    assert (after.bundle, after.identifier, after.encoder) == (before.bundle, before.identifier, before.encoder)
     signal = Signal.objects.get(report=file_report(narrative=text, harm=None).report)
     assert "dangerous_challenge" in signal.flagged
     assert any("zorbulox" in reason["detail"] for reason in signal.reasons)

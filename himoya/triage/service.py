@@ -48,6 +48,7 @@ def get_engine() -> TriageEngine:
                 bundle=_engine.bundle,
                 identifier=_engine.identifier,
                 thresholds=_engine.thresholds,
+                encoder=_engine.encoder,
             )
         _engine, _engine_version = engine, version
     return _engine
