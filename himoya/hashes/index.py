@@ -100,11 +100,15 @@ class _Holder:
         self._rebuild(_version(), wait=True)
         return self._loaded or _NOTHING
 
-    def reset(self) -> None:
+    def join(self) -> None:
+        """Wait for a rebuild under way, if any."""
         with self._lock:
             builder = self._builder
         if builder is not None:
             builder.join()
+
+    def reset(self) -> None:
+        self.join()
         self._loaded = None
 
     def _rebuild(self, version: int, *, wait: bool) -> None:
@@ -144,9 +148,12 @@ def fresh() -> Loaded:
     return _holder.fresh()
 
 
-def warm() -> None:
-    """Build this process's index ahead of the first lookup (at start)."""
+def warm(*, wait: bool = False) -> None:
+    """Build this process's index ahead of the first lookup (at start); with ``wait``,
+    return once it is built."""
     _holder.get()
+    if wait:
+        _holder.join()
 
 
 def reset() -> None:

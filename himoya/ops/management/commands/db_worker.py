@@ -38,8 +38,11 @@ class Command(db_worker.Command):
         # With --reload, the process that runs tasks is the reloader's child.
         in_child = os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
         if not reload or in_child:
-            warm()
+            warm()  # built in the background while the triage models load
             get_engine()
+            # Built before the first task, and its reads over before the worker's first
+            # exclusive transaction (SQLite's shared cache would refuse that one).
+            warm(wait=True)
         if reload:
             if in_child:
                 worker.configure_signals()
