@@ -122,13 +122,14 @@ class FittedSet:
         embeddings, if this set has an encoder head): the model's own rule, with the
         borderline rows re-read as the engine does."""
         proba = class_probabilities(self.estimator, x)
-        offsets = np.tile(np.asarray(self.offsets or [0.0] * len(self.classes)), (len(proba), 1))
         head = self.encoder_head
-        if head is not None and encoded is not None:
-            rows = head.borderline(proba)
-            proba[rows] = head.blend(proba[rows], encoded[rows])
-            offsets[rows] = head.offsets
-        return proba, decide_rows(proba, self.classes, self.thresholds, offsets)
+        if head is None or encoded is None:
+            return proba, decide(proba, self.classes, self.thresholds, self.offsets)
+        rows = head.borderline(proba)
+        proba[rows] = head.blend(proba[rows], encoded[rows])
+        offsets = np.tile(np.asarray(self.offsets, dtype=np.float64), (len(proba), 1))
+        offsets[rows] = head.offsets
+        return proba, decide(proba, self.classes, self.thresholds, offsets)
 
 
 def _log(message: str, log: Callable[[str], None] | None) -> None:
@@ -325,24 +326,16 @@ def best_offsets(truth: Sequence[str], proba: np.ndarray, classes: Sequence[str]
 
 
 def decide(
-    proba: np.ndarray, classes: Sequence[str], thresholds: dict[str, float], offsets: Sequence[float]
+    proba: np.ndarray, classes: Sequence[str], thresholds: dict[str, float], offsets: Sequence[float] | np.ndarray
 ) -> np.ndarray:
-    """Predicted labels under a set's decision rule."""
+    """Predicted labels under a set's decision rule (``offsets`` per class, or per row and
+    class; none for two classes)."""
     cls = np.asarray(classes)
     if len(classes) == 2:
         return np.where(proba[:, 0] >= thresholds[classes[0]], cls[0], cls[1])
-    logp = np.log(np.clip(proba, 1e-9, 1.0)) + np.asarray(offsets or [0.0] * len(classes))
+    offsets = np.asarray(offsets, dtype=np.float64)
+    logp = np.log(np.clip(proba, 1e-9, 1.0)) + (offsets if offsets.size else 0.0)
     return cls[logp.argmax(1)]
-
-
-def decide_rows(
-    proba: np.ndarray, classes: Sequence[str], thresholds: dict[str, float], offsets: np.ndarray
-) -> np.ndarray:
-    """:func:`decide` with offsets per row (``(n, classes)``; ignored for two classes)."""
-    cls = np.asarray(classes)
-    if len(classes) == 2:
-        return decide(proba, classes, thresholds, [])
-    return cls[(np.log(np.clip(proba, 1e-9, 1.0)) + offsets).argmax(1)]
 
 
 def set_scores(
@@ -429,7 +422,7 @@ def fit_set(
             thresholds = harm_thresholds(data.name, y[hold_rows], proba, data.classes)
             row_offsets = np.tile(np.asarray(offsets), (len(proba), 1))
             row_offsets[reread] = head.offsets
-            pred = decide_rows(proba, data.classes, thresholds, row_offsets)
+            pred = decide(proba, data.classes, thresholds, row_offsets)
             macro = float(f1_score(y[hold_rows], pred, average="macro", labels=list(data.classes)))
             scores = {**set_scores(y[hold_rows], proba, data.classes, thresholds, offsets), "macro_f1": round(macro, 4)}
     if refit:
