@@ -125,11 +125,21 @@ class FittedSet:
         head = self.encoder_head
         if head is None or encoded is None:
             return proba, decide(proba, self.classes, self.thresholds, self.offsets)
-        rows = head.borderline(proba)
-        proba[rows] = head.blend(proba[rows], encoded[rows])
-        offsets = np.tile(np.asarray(self.offsets, dtype=np.float64), (len(proba), 1))
-        offsets[rows] = head.offsets
+        proba, offsets = reread(head, proba, encoded, self.offsets)
         return proba, decide(proba, self.classes, self.thresholds, offsets)
+
+
+def reread(
+    head: EncoderHead, proba: np.ndarray, encoded: np.ndarray, offsets: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A set's probabilities with its borderline rows blended by its encoder head, and the
+    decision offsets per row (the head's where it re-read, the set's elsewhere)."""
+    rows = head.borderline(proba)
+    proba = proba.copy()
+    proba[rows] = head.blend(proba[rows], encoded[rows])
+    row_offsets = np.tile(np.asarray(offsets, dtype=np.float64), (len(proba), 1))
+    row_offsets[rows] = head.offsets
+    return proba, row_offsets
 
 
 def _log(message: str, log: Callable[[str], None] | None) -> None:
@@ -416,19 +426,15 @@ def fit_set(
         head = fit_encoder_head(data.name, e, y, fit_rows, hold_rows, proba, data.classes, offsets)
         if head is not None:
             # The engine's thresholds and the figures follow the re-read hold-out.
-            reread = head.borderline(proba)
-            proba = proba.copy()
-            proba[reread] = head.blend(proba[reread], e[hold_rows][reread])
+            proba, row_offsets = reread(head, proba, e[hold_rows], offsets)
             thresholds = harm_thresholds(data.name, y[hold_rows], proba, data.classes)
-            row_offsets = np.tile(np.asarray(offsets), (len(proba), 1))
-            row_offsets[reread] = head.offsets
             pred = decide(proba, data.classes, thresholds, row_offsets)
             macro = float(f1_score(y[hold_rows], pred, average="macro", labels=list(data.classes)))
             scores = {**set_scores(y[hold_rows], proba, data.classes, thresholds, offsets), "macro_f1": round(macro, 4)}
     if refit:
         est = prune(calibrated_estimator(fit_margins(x, y, data.classes, c, seed, balance), platt, data.classes))
         if head is not None:
-            head = refit_encoder_head(head, np.asarray(encoded)[rows], y, data.classes)
+            head = refit_encoder_head(head, e, y, data.classes)
     _log(
         f"  {data.name}: {len(rows)} rows, balance {balance}, "
         + (f"encoder weight {head.weight} on {ENCODER_BAND:.0%} borderline, " if head is not None else "")
